@@ -1,0 +1,54 @@
+# dockaudit build. `make` builds build/dockaudit; `make test` runs the whole suite
+# (unit + end-to-end); `make check-unit` runs unit tests only; `make asan` builds
+# an ASan/UBSan variant into build-asan/.
+
+CC      ?= cc
+PKGS    := openssl yaml-0.1
+BUILD   ?= build
+CSTD    := -std=gnu11
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
+OPT     ?= -O2 -g
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS)) $(EXTRA_CFLAGS)
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -lpthread $(EXTRA_LDFLAGS)
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+CFLAGS  += -DDOCKAUDIT_VERSION='"$(VERSION)"'
+
+SRCS    := src/main.c $(sort $(wildcard src/*/*.c))
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all test check-unit check-e2e asan clean deps bench
+
+all: $(BUILD)/dockaudit
+
+$(BUILD)/dockaudit: $(OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard src/*/*.h src/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIBOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIBOBJS) $(LDLIBS)
+
+check-unit: $(UNIT_BINS)
+	@sh tests/unit/run.sh $(UNIT_BINS)
+
+check-e2e: all
+	@bash tests/e2e/run.sh
+
+test:
+	bash tests/run-all.sh
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" all $(patsubst build/%,build-asan/%,$(UNIT_BINS))
+
+bench: all
+	bash bench/run.sh
+
+clean:
+	rm -rf build build-asan

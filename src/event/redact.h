@@ -1,0 +1,48 @@
+/* redact.h -- keep secrets out of the journal.
+ *
+ * Rules (DESIGN.md section 3): X-Registry-Auth / X-Registry-Config /
+ * Authorization header values; the whole /auth body except username and
+ * serveraddress; secret and config Data; swarm JoinToken, UnlockKey,
+ * SigningCAKey; any key named (case-insensitively) password, secret, data,
+ * jointoken, signingcakey, unlockkey, token, identitytoken, registrytoken;
+ * Env / env entries "NAME=value" become "NAME=[redacted]"; build buildargs
+ * values become "[redacted]".  The replacement is the string "[redacted]";
+ * when a hash key is configured, "[redacted:hmac:<16 hex>]" (HMAC-SHA256 of
+ * the value under that key, truncated) so equal secrets can be correlated
+ * without being revealed. */
+#ifndef DA_REDACT_H
+#define DA_REDACT_H
+
+#include <stddef.h>
+
+#include "json/json.h"
+
+#define REDACTED "[redacted]"
+
+/* Optional keyed hashing of redacted values; key NULL disables. */
+void	redact_set_hash_key(const unsigned char *key, size_t len);
+
+/* Write `body` under member `key` with every secret replaced.  action
+ * decides body-wide rules (auth.login keeps only username and
+ * serveraddress). */
+void	redact_json(const char *action, const struct json *body, struct jw *w,
+	    const char *key);
+
+/* 1 if a request or response header's value must never be recorded. */
+int	redact_header_is_secret(const char *name, size_t len);
+
+/* 1 if a query parameter's value must be redacted (build "buildargs" is
+ * handled by redact_query_value, which keeps the JSON map's names). */
+int	redact_query_is_secret(const char *action, const char *name);
+
+/* Write query parameter value: for image.build "buildargs" (a JSON map)
+ * writes the map with values redacted; otherwise the value verbatim, or
+ * REDACTED when redact_query_is_secret. */
+void	redact_query_value(const char *action, const char *name,
+	    const char *value, size_t len, struct jw *w);
+
+/* Write the replacement for a secret value (REDACTED or its keyed hash). */
+void	redact_write_secret(struct jw *w, const char *key, const char *value,
+	    size_t len);
+
+#endif

@@ -1,0 +1,107 @@
+/* json.h -- a small JSON reader with Go encoding/json semantics, and a writer.
+ *
+ * Why not jansson or json-c: dockerd decodes request bodies with Go's
+ * encoding/json, where object keys match struct fields case-insensitively and
+ * the LAST occurrence of a key (in document order, any letter case) wins.
+ * The audit record must describe what dockerd executed, so the reader keeps
+ * every member in document order, duplicates included, and json_get() applies
+ * Go's rule.  The library parsers fold or reject duplicates.
+ *
+ * Reader: json_parse() builds an immutable tree in one allocation arena owned
+ * by the returned root; json_free() releases it.  Strict RFC 8259 input
+ * (no comments, no trailing commas, no leading zeros, valid UTF-8 escapes,
+ * lone surrogates replaced by U+FFFD as Go does), nesting depth limited to
+ * JSON_MAX_DEPTH; anything else is DA_E_PARSE with a message giving the byte
+ * offset.  Strings are stored decoded, NUL-terminated, with their length
+ * (they may contain NUL bytes).
+ *
+ * Writer: struct jw appends to a struct buf, inserting commas itself.  Keys
+ * and strings are escaped; invalid UTF-8 is replaced by U+FFFD so output is
+ * always valid JSON. */
+#ifndef DA_JSON_H
+#define DA_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+
+#define JSON_MAX_DEPTH 64
+
+enum json_type {
+	JSON_NULL,
+	JSON_FALSE,
+	JSON_TRUE,
+	JSON_NUMBER,
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT
+};
+
+struct json;	/* opaque node */
+
+/* Parse n bytes at s (need not be NUL-terminated).  Trailing whitespace is
+ * allowed, anything else after the value is an error.  On failure returns
+ * NULL and, when err is not NULL, writes a message such as
+ * "byte 17: expected ':' after object key" into err[DA_ERRLEN]. */
+struct json	*json_parse(const char *s, size_t n, char *err);
+void		 json_free(struct json *root);
+
+enum json_type	 json_type(const struct json *v);	/* JSON_NULL for v==NULL */
+int		 json_is_true(const struct json *v);	/* v is JSON true */
+
+/* Strings: NULL / 0 unless v is a string. */
+const char	*json_str(const struct json *v);
+size_t		 json_strlen(const struct json *v);
+/* Numbers: the literal text as written, and conversions.  json_int returns
+ * 0 and sets *out only when the literal is an integer that fits. */
+const char	*json_num_text(const struct json *v);
+int		 json_int(const struct json *v, int64_t *out);
+double		 json_double(const struct json *v);
+
+/* Arrays and objects: element / member count, and access by index in
+ * document order (for objects, json_key_at gives the key as written). */
+size_t		 json_len(const struct json *v);
+const struct json *json_at(const struct json *v, size_t i);
+const char	*json_key_at(const struct json *v, size_t i);
+
+/* Object member by key with Go semantics: case-insensitive (ASCII and
+ * simple Unicode folding as far as Go's EqualFold for ASCII keys), the last
+ * matching member in document order wins.  NULL if absent or v is not an
+ * object. */
+const struct json *json_get(const struct json *v, const char *key);
+/* Dotted path of json_get steps: json_path(v, "HostConfig.Privileged"). */
+const struct json *json_path(const struct json *v, const char *dotted);
+
+/* Re-serialize v compactly (document order, duplicates kept). */
+int		 json_dump(const struct json *v, struct buf *out);
+
+/* ---- writer ---- */
+
+struct jw {
+	struct buf	*b;
+	int		 depth;
+	unsigned char	 need_comma[JSON_MAX_DEPTH + 1];
+	int		 err;	/* first error from the buffer, sticky */
+};
+
+void	jw_init(struct jw *w, struct buf *b);
+/* key is NULL inside arrays and at top level, else the member name. */
+void	jw_obj_begin(struct jw *w, const char *key);
+void	jw_obj_end(struct jw *w);
+void	jw_arr_begin(struct jw *w, const char *key);
+void	jw_arr_end(struct jw *w);
+void	jw_str(struct jw *w, const char *key, const char *s);	/* NULL -> null */
+void	jw_strn(struct jw *w, const char *key, const char *s, size_t n);
+void	jw_int(struct jw *w, const char *key, int64_t v);
+void	jw_uint(struct jw *w, const char *key, uint64_t v);
+void	jw_bool(struct jw *w, const char *key, int v);
+void	jw_null(struct jw *w, const char *key);
+/* Insert already-valid JSON text as a value. */
+void	jw_raw(struct jw *w, const char *key, const char *json, size_t n);
+/* Insert a parsed value (json_dump semantics). */
+void	jw_value(struct jw *w, const char *key, const struct json *v);
+/* Append s escaped as JSON string content (no quotes) to b. */
+int	json_escape(struct buf *b, const char *s, size_t n);
+
+#endif
