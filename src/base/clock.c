@@ -1,6 +1,5 @@
 /* clock.c -- time stamps and their RFC 3339 form (see clock.h). */
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -24,21 +23,45 @@ clock_mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static char *
+put_digits(char *p, long v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
+/* Hand-formatted: this runs for every record on the proxy's hot path. */
 void
 clock_format(int64_t ns, char out[CLOCK_RFC3339_LEN])
 {
 	time_t sec = (time_t)(ns / 1000000000);
 	long frac = (long)(ns % 1000000000);
 	struct tm tm;
+	char *p = out;
 
 	if (frac < 0) {
 		frac += 1000000000;
 		sec -= 1;
 	}
 	gmtime_r(&sec, &tm);
-	snprintf(out, CLOCK_RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-	    (tm.tm_year + 1900) % 10000, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, frac);
+	p = put_digits(p, (tm.tm_year + 1900) % 10000, 4);
+	*p++ = '-';
+	p = put_digits(p, tm.tm_mon + 1, 2);
+	*p++ = '-';
+	p = put_digits(p, tm.tm_mday, 2);
+	*p++ = 'T';
+	p = put_digits(p, tm.tm_hour, 2);
+	*p++ = ':';
+	p = put_digits(p, tm.tm_min, 2);
+	*p++ = ':';
+	p = put_digits(p, tm.tm_sec, 2);
+	*p++ = '.';
+	p = put_digits(p, frac, 9);
+	*p++ = 'Z';
+	*p = '\0';
 }
 
 static int

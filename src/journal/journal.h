@@ -29,6 +29,11 @@
 #define JRN_ID_LEN	37	/* uuid text + NUL */
 
 struct journal;
+struct jrn_io;		/* journal/io.h: system calls, replaceable by tests */
+
+/* Longest record line, '\n' excluded; longer lines are DA_E_TOOBIG at
+ * submit and DA_E_CORRUPT when read. */
+#define JRN_MAX_LINE	(16u << 20)
 
 struct jrn_opts {
 	const char	*dir;
@@ -36,13 +41,22 @@ struct jrn_opts {
 	int64_t		 segment_max_age_ns;	/* rotate when older (default 24 h; 0 = never) */
 	int		 fsync;			/* 1 (default): fdatasync every batch */
 	size_t		 queue_max;		/* records waiting in memory before submit fails (default 1,000,000) */
+	const struct jrn_io *io;		/* NULL: the real system calls */
 };
+
+/* Fill o with the defaults above (dir NULL).  jrn_open also takes 0 for
+ * segment_max_bytes and queue_max to mean the default; fsync and
+ * segment_max_age_ns are used as given. */
+void	jrn_opts_default(struct jrn_opts *o);
 
 struct jrn_recovery {
 	uint64_t	 last_seq;	/* seq of the last good record after recovery (0 = empty) */
 	uint64_t	 dropped_bytes;	/* bytes cut from the tail */
 	uint64_t	 dropped_lines;	/* complete or partial lines cut */
 	char		 reason[128];	/* why the tail was cut ("" if nothing was) */
+	char		 saved[64];	/* file in dir now holding the cut bytes, so
+					   nothing is destroyed ("" if none: nothing
+					   cut, or the cut bytes were all zero) */
 };
 
 struct jrn_stats {
@@ -73,7 +87,10 @@ void	jrn_close(struct journal *j);
 /* Queue one record.  members is the JSON object body without braces and
  * without v/seq/prev (e.g. "\"id\":\"...\",\"kind\":\"api\""), n its length;
  * it is copied.  *ticket (may be NULL) gets a number that jrn_durable()
- * reaches once the record is on disk.  DA_E_TOOBIG when the queue is full. */
+ * reaches once the record is on disk; it is the record's seq.  DA_E_TOOBIG
+ * when the queue is full or the line would pass JRN_MAX_LINE, DA_E_INVAL
+ * if members holds a '\n', DA_E_PARSE if it is not a valid JSON object
+ * body (strict RFC 8259, UTF-8), DA_E_CLOSED after jrn_close began. */
 int	jrn_submit(struct journal *j, const char *members, size_t n,
 	    uint64_t *ticket);
 

@@ -43,9 +43,17 @@ struct json;	/* opaque node */
 /* Parse n bytes at s (need not be NUL-terminated).  Trailing whitespace is
  * allowed, anything else after the value is an error.  On failure returns
  * NULL and, when err is not NULL, writes a message such as
- * "byte 17: expected ':' after object key" into err[DA_ERRLEN]. */
+ * "byte 17: expected ':' after object key" into err[DA_ERRLEN] (offsets
+ * count from 0 and point at the offending byte, or at the opening quote of
+ * an unterminated string).  Inputs of 4 GiB or more are refused. */
 struct json	*json_parse(const char *s, size_t n, char *err);
-void		 json_free(struct json *root);
+/* Like json_parse, but parse only the first value (as Go's json.Decoder
+ * does: moby before v28 decoded container bodies with Decoder.Decode and
+ * ignored what followed).  *used gets the bytes consumed, value and
+ * trailing whitespace included; the rest is left to the caller. */
+struct json	*json_parse_first(const char *s, size_t n, size_t *used,
+		    char *err);
+void		 json_free(struct json *root);	/* root of a parse only */
 
 enum json_type	 json_type(const struct json *v);	/* JSON_NULL for v==NULL */
 int		 json_is_true(const struct json *v);	/* v is JSON true */
@@ -64,12 +72,26 @@ double		 json_double(const struct json *v);
 size_t		 json_len(const struct json *v);
 const struct json *json_at(const struct json *v, size_t i);
 const char	*json_key_at(const struct json *v, size_t i);
+size_t		 json_keylen_at(const struct json *v, size_t i);	/* keys may hold NUL */
 
 /* Object member by key with Go semantics: case-insensitive (ASCII and
  * simple Unicode folding as far as Go's EqualFold for ASCII keys), the last
  * matching member in document order wins.  NULL if absent or v is not an
- * object. */
+ * object.
+ *
+ * Matching (json_key_match): for an all-ASCII key (every Docker field
+ * name), a member name matches when Go >= 1.21's foldName() of both is
+ * equal: ASCII letters fold, and so do the four non-ASCII runes that fold
+ * onto ASCII letters, U+017F (long s) -> S, U+0131 (dotless i) -> I,
+ * U+0130 (I with dot) -> I, U+212A (Kelvin sign) -> K, so that
+ * {"NetworKMode":...} with a Kelvin sign is seen as dockerd sees it.  (Go
+ * before 1.21 folded only s and k that way; matching more is the safe side
+ * for an audit.)  For a key with non-ASCII bytes the rule is simpler:
+ * same length, ASCII letters compared case-insensitively, every other byte
+ * exactly. */
 const struct json *json_get(const struct json *v, const char *key);
+int		 json_key_match(const char *name, size_t namelen,
+		    const char *key);
 /* Dotted path of json_get steps: json_path(v, "HostConfig.Privileged"). */
 const struct json *json_path(const struct json *v, const char *dotted);
 
@@ -78,6 +100,8 @@ int		 json_dump(const struct json *v, struct buf *out);
 
 /* ---- writer ---- */
 
+/* Every jw_* call is a no-op once err is set: check it (or the buffer)
+ * once at the end.  Nesting deeper than JSON_MAX_DEPTH sets DA_E_TOOBIG. */
 struct jw {
 	struct buf	*b;
 	int		 depth;
@@ -101,7 +125,14 @@ void	jw_null(struct jw *w, const char *key);
 void	jw_raw(struct jw *w, const char *key, const char *json, size_t n);
 /* Insert a parsed value (json_dump semantics). */
 void	jw_value(struct jw *w, const char *key, const struct json *v);
-/* Append s escaped as JSON string content (no quotes) to b. */
+/* Write the separator and key of a member whose value the caller then
+ * appends to w->b itself (exactly one valid JSON value).  Returns DA_OK or
+ * the sticky error; a caller whose append fails stores it in w->err. */
+int	jw_value_begin(struct jw *w, const char *key);
+/* Append s escaped as JSON string content (no quotes) to b: '"' and '\\'
+ * escaped, control characters as \u00XX, U+2028 and U+2029 as \u2028 and
+ * \u2029, each byte of invalid UTF-8 as \ufffd (as Go's encoder does);
+ * '<', '>' and '&' stay literal.  Returns DA_OK or the buffer's error. */
 int	json_escape(struct buf *b, const char *s, size_t n);
 
 #endif

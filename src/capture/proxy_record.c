@@ -1,0 +1,294 @@
+/* proxy_record.c -- what the proxy writes about a call: request details
+ * (path, query, headers, object), extraction from the JSON body, the ids
+ * dockerd answers with, outcomes, and the journal submission itself. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "capture/proxy_int.h"
+#include "event/extract.h"
+#include "event/redact.h"
+#include "journal/journal.h"
+#include "json/json.h"
+
+#define QUERY_KEYS_MAX 64
+
+static int
+looks_like_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 12 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/* query string -> {"k":"v",...}; the first of repeated keys wins, as
+ * with Go's Form.Get, which dockerd uses. */
+static void
+render_query(struct call *k, const char *q, size_t n)
+{
+	char keys[QUERY_KEYS_MAX][64];
+	int nkeys = 0;
+	char *kbuf = malloc(n + 1), *vbuf = malloc(n + 1);
+	const char *p = q, *end = q + n;
+	struct jw w;
+
+	if (kbuf == NULL || vbuf == NULL)
+		goto out;
+	jw_init(&w, &k->query);
+	jw_obj_begin(&w, NULL);
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *e = amp ? amp : end, *eq;
+		long kl, vl;
+		int dup = 0;
+
+		eq = memchr(p, '=', (size_t)(e - p));
+		kl = http_pct_decode(p, (size_t)((eq ? eq : e) - p), kbuf, n + 1, 1);
+		vl = eq ? http_pct_decode(eq + 1, (size_t)(e - eq - 1), vbuf, n + 1, 1)
+		    : 0;
+		if (!eq)
+			vbuf[0] = '\0';
+		p = amp ? amp + 1 : end;
+		if (kl <= 0 || vl < 0)
+			continue;	/* undecodable: dockerd would not see it either */
+		for (int i = 0; i < nkeys; i++)
+			if (strcmp(keys[i], kbuf) == 0)
+				dup = 1;
+		if (dup)
+			continue;
+		if (nkeys < QUERY_KEYS_MAX)
+			snprintf(keys[nkeys++], sizeof(keys[0]), "%s", kbuf);
+		redact_query_value(k->rm.action, kbuf, vbuf, (size_t)vl, &w);
+	}
+	jw_obj_end(&w);
+out:
+	free(kbuf);
+	free(vbuf);
+}
+
+static const char *recorded_headers[] = {
+	"Content-Type", "Upgrade", "X-Registry-Auth", "X-Registry-Config",
+	"Authorization", NULL
+};
+
+static void
+render_headers(struct call *k, const struct http_head *h)
+{
+	struct jw w;
+	int any = 0;
+
+	jw_init(&w, &k->headers);
+	for (int i = 0; recorded_headers[i] != NULL; i++) {
+		const struct http_header *hd = http_header_get(h, recorded_headers[i]);
+
+		if (hd == NULL)
+			continue;
+		if (!any++)
+			jw_obj_begin(&w, NULL);
+		if (redact_header_is_secret(hd->name, hd->name_len))
+			redact_write_secret(&w, recorded_headers[i], hd->value,
+			    hd->value_len);
+		else
+			jw_strn(&w, recorded_headers[i], hd->value, hd->value_len);
+	}
+	if (any)
+		jw_obj_end(&w);
+}
+
+void
+px_request_details(struct conn *c, const struct http_head *h)
+{
+	struct call *k = &c->call;
+	const char *t = h->target, *q;
+	size_t tl = h->target_len;
+	const struct http_header *ua;
+
+	q = memchr(t, '?', tl);
+	buf_append(&k->path, t, (size_t)((q ? q : t + tl) - t) < PX_PATH_MAX ?
+	    (size_t)((q ? q : t + tl) - t) : PX_PATH_MAX - 1);
+	if (q != NULL)
+		render_query(k, q + 1, tl - (size_t)(q + 1 - t));
+	if ((ua = http_header_get(h, "User-Agent")) != NULL)
+		buf_append(&k->ua, ua->value, ua->value_len < 1000 ?
+		    ua->value_len : 1000);
+	render_headers(k, h);
+	if (k->rm.object_ref[0] != '\0') {
+		if (looks_like_id(k->rm.object_ref))
+			snprintf(k->obj_id, sizeof(k->obj_id), "%s",
+			    k->rm.object_ref);
+		else
+			snprintf(k->obj_name, sizeof(k->obj_name), "%s",
+			    k->rm.object_ref);
+	}
+}
+
+/* Extract security settings and names; keep the redacted body when the
+ * audit level asks for it.  body may be NULL (no JSON body, or too big). */
+void
+px_request_body(struct conn *c, const char *body, size_t n)
+{
+	struct call *k = &c->call;
+	struct json *root = NULL, *qroot = NULL;
+	char err[DA_ERRLEN] = "";
+	const char *name = NULL, *image = NULL;
+	struct buf sec;
+	struct jw w;
+
+	if (k->query.len > 0)
+		qroot = json_parse(k->query.data, k->query.len, NULL);
+	if (body != NULL && (root = json_parse(body, n, err)) == NULL) {
+		jw_init(&w, &k->security);
+		jw_obj_begin(&w, NULL);
+		jw_str(&w, "body_error", err);
+		jw_obj_end(&w);
+	} else {
+		/* extract_security writes a "security" member: render it
+		 * inside a scratch object and keep the value. */
+		buf_init(&sec, BUF_UNLIMITED);
+		jw_init(&w, &sec);
+		jw_obj_begin(&w, NULL);
+		extract_security(k->rm.action, root, qroot, &w);
+		jw_obj_end(&w);
+		if (sec.len > 14 && memcmp(sec.data, "{\"security\":", 12) == 0)
+			buf_append(&k->security, sec.data + 12, sec.len - 13);
+		buf_free(&sec);
+	}
+	extract_object(k->rm.action, root, qroot, &name, &image);
+	if (name != NULL && k->obj_name[0] == '\0')
+		snprintf(k->obj_name, sizeof(k->obj_name), "%s", name);
+	if (image != NULL)
+		snprintf(k->obj_image, sizeof(k->obj_image), "%s", image);
+	if (root != NULL && k->level >= LEVEL_REQUEST) {
+		jw_init(&w, &k->body);
+		redact_json(k->rm.action, root, &w, NULL);
+	}
+	json_free(root);
+	json_free(qroot);
+}
+
+/* The id a create call answers with: {"Id":"..."} (or a volume's Name). */
+void
+px_response_details(struct conn *c)
+{
+	struct call *k = &c->call;
+	const struct json *v;
+	struct json *j;
+
+	if (k->status >= 300 || k->capture.len == 0 || k->capture_tail ||
+	    strstr(k->rm.action, "create") == NULL)
+		return;
+	if ((j = json_parse(k->capture.data, k->capture.len, NULL)) == NULL)
+		return;
+	if (json_type(v = json_get(j, "Id")) == JSON_STRING && k->obj_id[0] == '\0')
+		snprintf(k->obj_id, sizeof(k->obj_id), "%s", json_str(v));
+	else if (json_type(v = json_get(j, "Name")) == JSON_STRING &&
+	    k->obj_name[0] == '\0')
+		snprintf(k->obj_name, sizeof(k->obj_name), "%s", json_str(v));
+	json_free(j);
+}
+
+const char *
+px_outcome_for(int status, const char *err, size_t errlen)
+{
+	if (status == 0)
+		return "failure";
+	if (status < 400)
+		return "success";
+	if (status == 403 && err != NULL &&
+	    memmem(err, errlen, "authorization denied", 20) != NULL)
+		return "denied";
+	return "failure";
+}
+
+int
+px_emit(struct conn *c, const char *stage, const char *outcome,
+    int with_response, const char *error, size_t error_len,
+    const char *session_end, uint64_t *ticket)
+{
+	struct proxy *px = c->px;
+	struct call *k = &c->call;
+	int64_t now = clock_mono_ns();
+	int request_stage = strcmp(stage, "request") == 0;
+	struct evt e;
+	int rc;
+
+	/* Level none silences reads, but never a failure. */
+	if (k->level == LEVEL_NONE && !(k->rm.flags & ROUTE_MUTATING) &&
+	    strcmp(outcome, "failure") != 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.kind = "api";
+	e.stage = stage;
+	e.source = "proxy";
+	e.action = k->rm.action;
+	e.outcome = outcome;
+	e.actor_json = c->actor;
+	e.actor_len = c->actor_len;
+	e.has_request = 1;
+	memcpy(e.req.id, k->req_id, sizeof(e.req.id));
+	e.req.method = k->method;
+	e.req.method_len = strlen(k->method);
+	e.req.path = k->path.data ? k->path.data : "";
+	e.req.path_len = k->path.len;
+	e.req.api_version = k->rm.api_version;
+	if (k->query.len > 0) {
+		e.req.query_json = k->query.data;
+		e.req.query_len = k->query.len;
+	}
+	if (k->ua.len > 0) {
+		e.req.user_agent = k->ua.data;
+		e.req.user_agent_len = k->ua.len;
+	}
+	e.req.bytes = k->req_bytes;
+	if (request_stage) {
+		if (k->headers.len > 0) {
+			e.req.headers_json = k->headers.data;
+			e.req.headers_len = k->headers.len;
+		}
+		if (k->body.len > 0) {
+			e.req.body_json = k->body.data;
+			e.req.body_len = k->body.len;
+		}
+		e.req.body_truncated = k->truncated;
+		if (k->security.len > 0) {
+			e.security_json = k->security.data;
+			e.security_len = k->security.len;
+		}
+	}
+	if (with_response) {
+		e.has_response = 1;
+		e.resp.status = k->status;
+		e.resp.bytes = k->resp_bytes;
+		e.resp.duration_us = k->t0 ? (now - k->t0) / 1000 : 0;
+		e.resp.error = error;
+		e.resp.error_len = error_len;
+	}
+	if (session_end != NULL && strcmp(stage, "session") == 0) {
+		e.has_session = 1;
+		e.sess.duration_us = e.resp.duration_us;
+		e.sess.bytes_in = k->bytes_in;
+		e.sess.bytes_out = k->bytes_out;
+		e.sess.end = session_end;
+	}
+	e.obj.type = k->rm.object_type;
+	e.obj.id = k->obj_id;
+	e.obj.name = k->obj_name;
+	e.obj.image = k->obj_image;
+	buf_reset(&px->scratch);
+	if (evt_render(&e, &px->scratch) != 0 ||
+	    (rc = jrn_submit(px->j, px->scratch.data, px->scratch.len, ticket))
+	    != 0) {
+		px->st.records_dropped++;
+		return -1;
+	}
+	return rc;
+}

@@ -1,0 +1,418 @@
+/* proxy_request.c -- client bytes to calls: heads, bodies, write-ahead.
+ *
+ * For each request on a connection: parse the head strictly, classify the
+ * route, hold a JSON body (up to body_limit) so its security settings can
+ * be extracted, queue the request record, and -- for a mutating call --
+ * forward only once the journal says that record is durable.  Everything
+ * else streams.  Bytes after a request are not parsed until its response
+ * has completed, so a pipelined or upgraded connection never splices. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "capture/proxy_int.h"
+#include "journal/journal.h"
+
+void
+px_call_reset(struct conn *c)
+{
+	struct call *k = &c->call;
+
+	buf_free(&k->path);
+	buf_free(&k->query);
+	buf_free(&k->ua);
+	buf_free(&k->headers);
+	buf_free(&k->body);
+	buf_free(&k->security);
+	buf_free(&k->capture);
+	buf_free(&k->raw);
+	memset(k, 0, sizeof(*k));
+	c->call_active = 0;
+}
+
+static void
+call_begin(struct conn *c)
+{
+	struct call *k = &c->call;
+
+	px_call_reset(c);
+	c->call_active = 1;
+	evt_uuid(k->req_id);
+	k->t0 = clock_mono_ns();
+	k->outcome = "pending";
+	buf_init(&k->path, PX_PATH_MAX);
+	buf_init(&k->query, 64 * 1024);
+	buf_init(&k->ua, 1024);
+	buf_init(&k->headers, 16 * 1024);
+	buf_init(&k->body, BUF_UNLIMITED);
+	buf_init(&k->security, BUF_UNLIMITED);
+	buf_init(&k->capture, PX_CAPTURE_MAX);
+	buf_init(&k->raw, c->px->cfg.body_limit);
+}
+
+/* Answer a request we will not forward, and record it.  The connection is
+ * closed after the answer: after a framing error we cannot know where the
+ * next request would start. */
+static void
+reject(struct conn *c, int status, const char *why)
+{
+	struct proxy *px = c->px;
+	char msg[256];
+
+	if (!c->call_active) {
+		call_begin(c);
+		actions_classify("", "", 0, &c->call.rm);
+	}
+	px->st.bad_requests++;
+	c->call.status = status;
+	c->call.responded = 1;
+	px_emit(c, "request", "failure", 1, why, strlen(why), NULL, NULL);
+	snprintf(msg, sizeof(msg), "dockaudit: %s", why);
+	px_call_reset(c);
+	px_respond_local(c, status, msg);
+}
+
+void
+px_request_timeout(struct conn *c)
+{
+	char why[96];
+
+	snprintf(why, sizeof(why), "request not received within %d s",
+	    c->px->cfg.header_timeout_s);
+	reject(c, 408, why);
+}
+
+/* Refuse a mutating call because its record cannot be made durable. */
+static void
+deny_journal(struct conn *c)
+{
+	static const char why[] = "audit journal unavailable; mutating calls "
+	    "are refused until it recovers (on_failure: block)";
+
+	c->px->st.denied_journal++;
+	c->call.status = 503;
+	c->call.responded = 1;
+	px_emit(c, "response", "denied", 1, why, sizeof(why) - 1, NULL, NULL);
+	px_call_reset(c);
+	px_respond_local(c, 503, "dockaudit: audit journal unavailable; "
+	    "mutating calls are refused until it recovers");
+}
+
+static int
+is_json_body(const struct http_head *h)
+{
+	const struct http_header *ct = http_header_get(h, "Content-Type");
+	size_t n;
+
+	if (ct == NULL)
+		return 0;
+	n = ct->value_len;
+	for (size_t i = 0; i < ct->value_len; i++)
+		if (ct->value[i] == ';' || ct->value[i] == ' ') {
+			n = i;
+			break;
+		}
+	return n == 16 && strncasecmp(ct->value, "application/json", 16) == 0;
+}
+
+/* Rebuild the head without its Expect header (we already said 100). */
+static void
+strip_expect(struct conn *c)
+{
+	struct call *k = &c->call;
+	const char *p = c->cin.data, *end = p + k->head_len;
+
+	buf_reset(&c->up_head);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *next = nl ? nl + 1 : end;
+
+		if (!((size_t)(next - p) > 7 && strncasecmp(p, "Expect:", 7) == 0))
+			buf_append(&c->up_head, p, (size_t)(next - p));
+		p = next;
+	}
+	buf_consume(&c->cin, k->head_len);
+	c->cin_seen -= k->head_len;
+	k->head_len = 0;
+}
+
+static void
+forward_now(struct conn *c)
+{
+	struct call *k = &c->call;
+	char why[256];
+
+	if (px_connect_upstream(c) != 0) {
+		snprintf(why, sizeof(why),
+		    "cannot reach the Docker daemon at %s: %s (is dockerd "
+		    "running on the backend socket?)", c->px->cfg.backend,
+		    strerror(errno));
+		k->status = 502;
+		k->responded = 1;
+		px_emit(c, "response", "failure", 1, why, strlen(why), NULL, NULL);
+		px_call_reset(c);
+		px_respond_local(c, 502, why);
+		return;
+	}
+	if (k->strip_expect)
+		strip_expect(c);
+	c->cin_fwd = c->cin_seen;
+	c->rs = RS_HEAD;
+	if (k->rqf.chunked)
+		c->rq = k->rqck.done ? RQ_SENT : RQ_BODY_STREAM;
+	else
+		c->rq = k->req_remaining > 0 ? RQ_BODY_STREAM : RQ_SENT;
+}
+
+/* The request record is written (or not needed): forward or wait. */
+static void
+record_and_forward(struct conn *c)
+{
+	struct proxy *px = c->px;
+	struct call *k = &c->call;
+	int mutating = (k->rm.flags & ROUTE_MUTATING) != 0;
+	int rc;
+
+	c->head_start = 0;
+	if (k->level == LEVEL_NONE && !mutating) {
+		forward_now(c);
+		return;
+	}
+	rc = px_emit(c, "request", "pending", 0, NULL, 0, NULL, &k->ticket);
+	k->recorded = rc == 0;
+	if (!mutating) {
+		forward_now(c);
+		return;
+	}
+	if (rc != 0 || !jrn_healthy(px->j)) {
+		if (px->cfg.on_failure_block) {
+			deny_journal(c);
+			return;
+		}
+		px->st.forwarded_unrecorded++;
+		forward_now(c);
+		return;
+	}
+	if (k->ticket <= jrn_durable(px->j)) {
+		forward_now(c);
+		return;
+	}
+	c->rq = RQ_WAIT_DURABLE;
+	c->waiting = 1;
+	c->wnext = NULL;
+	if (px->wait_tail)
+		px->wait_tail->wnext = c;
+	else
+		px->wait_head = c;
+	px->wait_tail = c;
+}
+
+void
+px_request_durable(struct conn *c)
+{
+	struct proxy *px = c->px;
+
+	if (c->rq != RQ_WAIT_DURABLE)
+		return;
+	if (c->call.ticket <= jrn_durable(px->j)) {
+		forward_now(c);
+	} else if (px->cfg.on_failure_block) {
+		deny_journal(c);
+	} else {
+		px->st.forwarded_unrecorded++;
+		forward_now(c);
+	}
+}
+
+static int
+parse_head(struct conn *c)
+{
+	struct proxy *px = c->px;
+	struct call *k = &c->call;
+	struct http_head h;
+	const char *why = NULL;
+	size_t skip = 0;
+	int rc, status = 400;
+
+	if (c->cin_fwd > 0 || c->up_head.len > 0 || c->call_active ||
+	    c->rs != RS_IDLE)
+		return 0;
+	while (skip < c->cin.len &&
+	    (c->cin.data[skip] == '\r' || c->cin.data[skip] == '\n'))
+		skip++;
+	if (skip > 0) {
+		buf_consume(&c->cin, skip);
+		c->cin_seen = 0;
+	}
+	if (c->cin.len == 0) {
+		c->head_start = 0;
+		return 0;
+	}
+	if (c->head_start == 0)
+		c->head_start = clock_mono_ns();
+	rc = http_parse_request(c->cin.data, c->cin.len, px->cfg.head_limit, &h,
+	    &status, &why);
+	if (rc == HTTP_INCOMPLETE) {
+		if (c->c_eof)
+			reject(c, 400, "connection closed inside a request head");
+		return c->c_eof;
+	}
+	if (rc == HTTP_BAD) {
+		reject(c, status, why);
+		return 1;
+	}
+	px->st.requests++;
+	call_begin(c);
+	k->head_len = (size_t)rc;
+	c->cin_seen = k->head_len;
+	if (h.method_len >= sizeof(k->method)) {
+		reject(c, 501, "request method not implemented");
+		return 1;
+	}
+	memcpy(k->method, h.method, h.method_len);
+	k->method[h.method_len] = '\0';
+	actions_classify(k->method, h.target, h.target_len, &k->rm);
+	px_request_details(c, &h);
+	if (http_request_framing(&h, &k->rqf, &status, &why) != 0) {
+		reject(c, status, why);
+		return 1;
+	}
+	k->level = (k->rm.flags & ROUTE_MUTATING) ? px->cfg.level_write :
+	    px->cfg.level_read;
+	k->req_remaining = k->rqf.chunked ? 0 : k->rqf.length;
+	k->req_bytes = k->rqf.chunked ? -1 : k->rqf.length;
+	if ((k->rqf.chunked || k->rqf.length > 0) && is_json_body(&h) &&
+	    px->cfg.body_limit > 0) {
+		c->rq = RQ_BODY_BUFFER;
+		c->head_start = clock_mono_ns();	/* body deadline */
+		if (k->rqf.expect_continue) {
+			buf_puts(&c->to_client, "HTTP/1.1 100 Continue\r\n\r\n");
+			k->strip_expect = 1;
+		}
+		return 1;
+	}
+	px_request_body(c, NULL, 0);
+	record_and_forward(c);
+	return 1;
+}
+
+/* Accumulate a JSON body; then extract, record and forward. */
+static int
+buffer_body(struct conn *c)
+{
+	struct call *k = &c->call;
+	size_t limit = c->px->cfg.body_limit;
+
+	if (k->rqf.chunked) {
+		const char *why = NULL;
+		int overflow = 0;
+		long used;
+
+		used = http_chunked_feed(&k->rqck, c->cin.data + c->cin_seen,
+		    c->cin.len - c->cin_seen, &k->raw, &overflow, &why);
+		if (used < 0) {
+			reject(c, 400, why);
+			return 1;
+		}
+		c->cin_seen += (size_t)used;
+		if (overflow) {
+			k->truncated = 1;
+			px_request_body(c, NULL, 0);
+			record_and_forward(c);
+			return 1;
+		}
+		if (k->rqck.done) {
+			k->req_bytes = (int64_t)k->raw.len;
+			px_request_body(c, k->raw.data, k->raw.len);
+			buf_free(&k->raw);
+			record_and_forward(c);
+			return 1;
+		}
+	} else if ((uint64_t)k->rqf.length > limit) {
+		k->truncated = 1;
+		px_request_body(c, NULL, 0);
+		record_and_forward(c);
+		return 1;
+	} else if (c->cin.len - k->head_len >= (size_t)k->rqf.length) {
+		px_request_body(c, c->cin.data + k->head_len,
+		    (size_t)k->rqf.length);
+		c->cin_seen = k->head_len + (size_t)k->rqf.length;
+		k->req_remaining = 0;
+		record_and_forward(c);
+		return 1;
+	}
+	if (c->c_eof) {
+		reject(c, 400, "connection closed inside a request body");
+		return 1;
+	}
+	return 0;
+}
+
+/* Pass the rest of a body through, finding where it ends. */
+static int
+stream_body(struct conn *c)
+{
+	struct call *k = &c->call;
+	size_t avail = c->cin.len - c->cin_seen;
+
+	if (avail == 0)
+		return 0;
+	if (k->rqf.chunked) {
+		const char *why = NULL;
+		int overflow = 0;
+		long used = http_chunked_feed(&k->rqck, c->cin.data + c->cin_seen,
+		    avail, NULL, &overflow, &why);
+
+		if (used < 0) {
+			/* Head already forwarded: dockerd sees a broken body
+			 * too.  Record why and drop the connection. */
+			k->status = 400;
+			k->responded = 1;
+			px_emit(c, "response", "failure", 1, why, strlen(why),
+			    NULL, NULL);
+			px_call_reset(c);
+			px_conn_close(c);
+			return 1;
+		}
+		c->cin_seen += (size_t)used;
+		if (k->rqck.done)
+			c->rq = RQ_SENT;
+	} else {
+		size_t take = avail < (uint64_t)k->req_remaining ? avail :
+		    (size_t)k->req_remaining;
+
+		c->cin_seen += take;
+		k->req_remaining -= (int64_t)take;
+		if (k->req_remaining == 0)
+			c->rq = RQ_SENT;
+	}
+	c->cin_fwd = c->cin_seen;
+	return 1;
+}
+
+int
+px_request_progress(struct conn *c)
+{
+	switch (c->rq) {
+	case RQ_HEAD:
+		return parse_head(c);
+	case RQ_BODY_BUFFER:
+		return buffer_body(c);
+	case RQ_BODY_STREAM:
+		return stream_body(c);
+	case RQ_TUNNEL:
+		if (c->cin.len > c->cin_fwd) {
+			c->cin_fwd = c->cin_seen = c->cin.len;
+			return 1;
+		}
+		return 0;
+	case RQ_WAIT_DURABLE:
+	case RQ_SENT:
+	case RQ_DEAD:
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* config.h -- dockaudit's configuration: YAML file, flags, validation.
+ *
+ * The schema is a table (config.c): every key has a type, a default and a
+ * description; an unknown key, a bad value or a wrong type is an error that
+ * names the file, the line and the fix.  Command-line flags override the
+ * file. */
+#ifndef DA_CONFIG_H
+#define DA_CONFIG_H
+
+#include <stdint.h>
+
+#include "capture/proxy.h"
+
+#define CONFIG_MAX_LISTEN 8
+
+struct config {
+	char		*listen[CONFIG_MAX_LISTEN];	/* paths (unix:// stripped) */
+	int		 nlisten;
+	char		*backend;
+	char		*journal_dir;
+	uint64_t	 segment_size;
+	int64_t		 segment_age_s;
+	int		 fsync;
+	int		 on_failure_block;
+	int		 socket_mode;
+	char		*socket_group;			/* name or number; NULL = none */
+	uint64_t	 head_limit;
+	uint64_t	 body_limit;
+	int64_t		 header_timeout_s;
+	int64_t		 max_connections;
+	int		 level_write;
+	int		 level_read;
+	char		*redact_key_file;
+	char		*host_name;
+};
+
+void	config_defaults(struct config *cfg);
+void	config_free(struct config *cfg);
+
+/* Load a YAML file over cfg.  err gets "FILE line N: ...". */
+int	config_load(struct config *cfg, const char *path, char *err);
+
+/* Set one key from a flag ("--body-limit 4MiB" is key "limits.body_bytes");
+ * err gets "--flag: ..." on a bad value. */
+int	config_set(struct config *cfg, const char *key, const char *value,
+	    const char *origin, char *err);
+
+/* Cross-field checks after loading and flags (required keys, paths). */
+int	config_validate(const struct config *cfg, char *err);
+
+/* Fill a proxy_config (pointers into cfg). */
+int	config_to_proxy(const struct config *cfg, struct proxy_config *pc,
+	    char *err);
+
+/* Print the schema: key, type, default, description (for --help). */
+void	config_print_schema(void);
+
+#endif

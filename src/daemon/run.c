@@ -1,0 +1,380 @@
+/* run.c -- `dockaudit run`: wire configuration, journal and proxy together,
+ * handle signals, and record dockaudit's own start and stop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "capture/proxy.h"
+#include "cli/cli.h"
+#include "daemon/config.h"
+#include "daemon/loop.h"
+#include "daemon/selfaudit.h"
+#include "event/record.h"
+#include "event/redact.h"
+#include "journal/journal.h"
+#include "json/json.h"
+
+static const char run_usage[] =
+"usage: dockaudit run --listen unix:///PATH [--listen ...] --backend unix:///PATH\n"
+"                     --journal DIR [--config FILE] [options]\n"
+"\n"
+"Serve the audited Docker socket: every API call on --listen is recorded in\n"
+"the journal (mutating calls before they reach dockerd) and forwarded to\n"
+"--backend.  Runs in the foreground; SIGTERM or SIGINT stops it cleanly.\n"
+"\n"
+"options (each also settable in the YAML config; flags win):\n"
+"  --listen unix:///PATH      socket clients use (repeatable)      [listen]\n"
+"  --backend unix:///PATH     dockerd's private socket              [backend]\n"
+"  --journal DIR              journal directory                     [journal.dir]\n"
+"  --config FILE              YAML configuration file\n"
+"  --socket-mode MODE         listening socket mode (0660)          [socket.mode]\n"
+"  --socket-group GROUP       listening socket group (docker)       [socket.group]\n"
+"  --body-limit SIZE          JSON body buffered for extraction     [limits.body_bytes]\n"
+"  --head-limit SIZE          largest request head                  [limits.head_bytes]\n"
+"  --header-timeout DURATION  request head deadline (30s)           [limits.header_timeout]\n"
+"  --max-connections N        concurrent clients (4096)             [limits.max_connections]\n"
+"  --on-failure block|allow   journal down: refuse or pass mutating calls\n"
+"  --level LEVEL              mutating calls: metadata|request|request_response\n"
+"  --read-level LEVEL         reads: none|metadata|request|request_response\n"
+"  --segment-size SIZE        journal segment rotation size         [journal.segment_size]\n"
+"  --fsync true|false         fdatasync each batch (true)           [journal.fsync]\n"
+"  -v, --verbose              debug logging\n"
+"  -h, --help                 this help\n"
+"\n"
+"configuration keys:\n";
+
+static const struct option run_opts[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "backend", required_argument, NULL, 'b' },
+	{ "journal", required_argument, NULL, 'j' },
+	{ "config", required_argument, NULL, 'c' },
+	{ "socket-mode", required_argument, NULL, 1 },
+	{ "socket-group", required_argument, NULL, 2 },
+	{ "body-limit", required_argument, NULL, 3 },
+	{ "head-limit", required_argument, NULL, 4 },
+	{ "header-timeout", required_argument, NULL, 5 },
+	{ "max-connections", required_argument, NULL, 6 },
+	{ "on-failure", required_argument, NULL, 7 },
+	{ "level", required_argument, NULL, 8 },
+	{ "read-level", required_argument, NULL, 9 },
+	{ "segment-size", required_argument, NULL, 10 },
+	{ "fsync", required_argument, NULL, 11 },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char *flag_keys[] = {
+	[1] = "socket.mode", [2] = "socket.group", [3] = "limits.body_bytes",
+	[4] = "limits.head_bytes", [5] = "limits.header_timeout",
+	[6] = "limits.max_connections", [7] = "journal.on_failure",
+	[8] = "audit.level", [9] = "audit.read_level",
+	[10] = "journal.segment_size", [11] = "journal.fsync",
+};
+
+/* Ask dockerd for its ID (GET /info) so records name the daemon. */
+static void
+fetch_daemon_id(const char *backend, char *id, size_t idlen)
+{
+	static const char req[] = "GET /info HTTP/1.0\r\nHost: docker\r\n\r\n";
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { 2, 0 };
+	struct buf resp;
+	ssize_t n;
+	int fd;
+
+	id[0] = '\0';
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", backend);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	buf_init(&resp, 4 << 20);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    write(fd, req, sizeof(req) - 1) == (ssize_t)(sizeof(req) - 1)) {
+		char tmp[16384];
+		while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+			if (buf_append(&resp, tmp, (size_t)n) != DA_OK)
+				break;
+	}
+	close(fd);
+	if (resp.len > 0) {
+		char *body = strstr(resp.data, "\r\n\r\n");
+		struct json *j;
+
+		if (body && (j = json_parse(body + 4,
+		    resp.len - (size_t)(body + 4 - resp.data), NULL)) != NULL) {
+			const struct json *v = json_get(j, "ID");
+			if (json_type(v) == JSON_STRING)
+				snprintf(id, idlen, "%s", json_str(v));
+			json_free(j);
+		}
+	}
+	buf_free(&resp);
+}
+
+/* Keyed hashing of redacted values: the key file must be ours alone. */
+static int
+load_redact_key(const char *path, char *err)
+{
+	unsigned char key[256];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return da_seterr(err, DA_E_IO, "audit.redact_hash_key_file %s: %s",
+		    path, strerror(errno));
+	if (fstat(fd, &st) != 0 || (st.st_mode & 077) != 0 ||
+	    st.st_uid != geteuid()) {
+		close(fd);
+		return da_seterr(err, DA_E_INVAL,
+		    "audit.redact_hash_key_file %s: must be owned by us and not "
+		    "readable by group or others (chmod 600)", path);
+	}
+	n = read(fd, key, sizeof(key));
+	close(fd);
+	if (n < 16)
+		return da_seterr(err, DA_E_INVAL,
+		    "audit.redact_hash_key_file %s: need at least 16 bytes of key",
+		    path);
+	redact_set_hash_key(key, (size_t)n);
+	explicit_bzero(key, sizeof(key));
+	return DA_OK;
+}
+
+static void
+on_signal(struct loop_handle *h, uint32_t ev)
+{
+	struct signalfd_siginfo si;
+
+	(void)ev;
+	while (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		log_info("signal %u: stopping", si.ssi_signo);
+	loop_stop(h->arg);
+}
+
+static void
+start_detail(const struct config *cfg, const char *config_file,
+    struct buf *out)
+{
+	static const char *levels[] = { "none", "metadata", "request",
+	    "request_response" };
+	struct jw w;
+
+	jw_init(&w, out);
+	jw_obj_begin(&w, NULL);
+	jw_str(&w, "version", DOCKAUDIT_VERSION);
+	jw_int(&w, "pid", getpid());
+	jw_arr_begin(&w, "listen");
+	for (int i = 0; i < cfg->nlisten; i++)
+		jw_str(&w, NULL, cfg->listen[i]);
+	jw_arr_end(&w);
+	jw_str(&w, "backend", cfg->backend);
+	jw_str(&w, "journal", cfg->journal_dir);
+	jw_str(&w, "config_file", config_file);
+	jw_str(&w, "level", levels[cfg->level_write]);
+	jw_str(&w, "read_level", levels[cfg->level_read]);
+	jw_str(&w, "on_failure", cfg->on_failure_block ? "block" : "allow");
+	jw_bool(&w, "fsync", cfg->fsync);
+	jw_uint(&w, "body_limit", cfg->body_limit);
+	jw_obj_end(&w);
+}
+
+static int
+serve(struct config *cfg, const char *config_file)
+{
+	struct proxy_config pc;
+	struct jrn_opts jo = { 0 };
+	struct jrn_recovery rec;
+	struct journal *j = NULL;
+	struct proxy *px = NULL;
+	struct loop *loop = NULL;
+	struct loop_handle sh;
+	struct proxy_stats st;
+	char err[DA_ERRLEN], host[256] = "", daemon_id[128];
+	struct buf detail;
+	sigset_t mask;
+	int sfd, rc = 1;
+
+	if (config_validate(cfg, err) != DA_OK ||
+	    config_to_proxy(cfg, &pc, err) != DA_OK ||
+	    (cfg->redact_key_file &&
+	    load_redact_key(cfg->redact_key_file, err) != DA_OK)) {
+		log_warnx("%s", err);
+		return 2;
+	}
+	if (cfg->host_name)
+		snprintf(host, sizeof(host), "%s", cfg->host_name);
+	else
+		gethostname(host, sizeof(host) - 1);
+	fetch_daemon_id(cfg->backend, daemon_id, sizeof(daemon_id));
+	if (daemon_id[0] == '\0')
+		log_warnx("backend %s: no answer to GET /info yet; records "
+		    "will carry no daemon_id (is dockerd running there?)",
+		    cfg->backend);
+	evt_set_host(host, daemon_id);
+
+	jo.dir = cfg->journal_dir;
+	jo.segment_max_bytes = cfg->segment_size;
+	jo.segment_max_age_ns = cfg->segment_age_s * 1000000000LL;
+	jo.fsync = cfg->fsync;
+	if (jrn_open(&j, &jo, &rec, err) != DA_OK) {
+		log_warnx("journal %s: %s", cfg->journal_dir, err);
+		return 1;
+	}
+	buf_init(&detail, 64 * 1024);
+	if (rec.dropped_bytes > 0) {
+		struct jw w;
+
+		log_warnx("journal %s: torn tail cut: %llu bytes (%s)",
+		    cfg->journal_dir, (unsigned long long)rec.dropped_bytes,
+		    rec.reason);
+		jw_init(&w, &detail);
+		jw_obj_begin(&w, NULL);
+		jw_uint(&w, "last_seq", rec.last_seq);
+		jw_uint(&w, "dropped_bytes", rec.dropped_bytes);
+		jw_uint(&w, "dropped_lines", rec.dropped_lines);
+		jw_str(&w, "reason", rec.reason);
+		jw_obj_end(&w);
+		selfaudit(j, "journal.recovered", "success", detail.data, NULL);
+		buf_reset(&detail);
+	}
+	start_detail(cfg, config_file, &detail);
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((loop = loop_new()) == NULL ||
+	    (sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		log_warn("event loop");
+		goto out;
+	}
+	sh = (struct loop_handle){ .fd = sfd, .cb = on_signal, .arg = loop };
+	loop_set(loop, &sh, EPOLLIN);
+	if (proxy_start(&px, loop, j, &pc, err) != DA_OK) {
+		log_warnx("%s", err);
+		selfaudit(j, "dockaudit.start", "failure", detail.data, NULL);
+		goto out;
+	}
+	selfaudit(j, "dockaudit.start", "success", detail.data, NULL);
+	for (int i = 0; i < cfg->nlisten; i++)
+		log_info("listening on unix://%s -> unix://%s, journal %s",
+		    cfg->listen[i], cfg->backend, cfg->journal_dir);
+	if (loop_run(loop) != 0)
+		log_warn("event loop");
+	proxy_get_stats(px, &st);
+	buf_reset(&detail);
+	{
+		struct jw w;
+
+		jw_init(&w, &detail);
+		jw_obj_begin(&w, NULL);
+		jw_uint(&w, "connections", st.conns_accepted);
+		jw_uint(&w, "requests", st.requests);
+		jw_uint(&w, "bad_requests", st.bad_requests);
+		jw_uint(&w, "denied_journal", st.denied_journal);
+		jw_uint(&w, "forwarded_unrecorded", st.forwarded_unrecorded);
+		jw_uint(&w, "records_dropped", st.records_dropped);
+		jw_obj_end(&w);
+	}
+	proxy_stop(px);
+	selfaudit(j, "dockaudit.stop", "success", detail.data, NULL);
+	rc = 0;
+out:
+	buf_free(&detail);
+	jrn_close(j);
+	loop_free(loop);
+	return rc;
+}
+
+int
+cli_run(int argc, char **argv)
+{
+	struct config cfg;
+	const char *config_file = NULL;
+	char err[DA_ERRLEN], origin[64];
+	int c, rc, cli_listen = 0;
+
+	config_defaults(&cfg);
+	/* First pass: the config file, so flags can override it. */
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "l:b:j:c:vh", run_opts, NULL)) != -1)
+		if (c == 'c')
+			config_file = optarg;
+	if (config_file != NULL && config_load(&cfg, config_file, err) != DA_OK) {
+		fprintf(stderr, "dockaudit run: %s\n", err);
+		config_free(&cfg);
+		return 2;
+	}
+	opterr = 1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "l:b:j:c:vh", run_opts, NULL)) != -1) {
+		rc = DA_OK;
+		snprintf(origin, sizeof(origin), "--%s",
+		    c > 0 && c < 12 ? run_opts[c + 3].name : "flag");
+		switch (c) {
+		case 'l':
+			if (!cli_listen++) {
+				for (int i = 0; i < cfg.nlisten; i++)
+					free(cfg.listen[i]);
+				cfg.nlisten = 0;
+			}
+			rc = config_set(&cfg, "listen", optarg, "--listen", err);
+			break;
+		case 'b':
+			rc = config_set(&cfg, "backend", optarg, "--backend", err);
+			break;
+		case 'j':
+			rc = config_set(&cfg, "journal.dir", optarg, "--journal", err);
+			break;
+		case 'c':
+			break;
+		case 'v':
+			log_init("dockaudit", 1);
+			break;
+		case 'h':
+			fputs(run_usage, stdout);
+			config_print_schema();
+			config_free(&cfg);
+			return 0;
+		default:
+			if (c >= 1 && c <= 11) {
+				rc = config_set(&cfg, flag_keys[c], optarg, origin, err);
+				break;
+			}
+			fprintf(stderr, "try 'dockaudit run --help'\n");
+			config_free(&cfg);
+			return 2;
+		}
+		if (rc != DA_OK) {
+			fprintf(stderr, "dockaudit run: %s\n", err);
+			config_free(&cfg);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "dockaudit run: unexpected argument '%s' "
+		    "(try 'dockaudit run --help')\n", argv[optind]);
+		config_free(&cfg);
+		return 2;
+	}
+	rc = serve(&cfg, config_file ? config_file : "");
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,203 @@
+/* routes.c -- the Docker Engine API route table, as data.
+ *
+ * One row per (method, path template) that dockerd registers for API
+ * 1.41 .. 1.56, taken from moby's routers (daemon/server/router/<x>/<x>.go,
+ * api/server/router/ in trees before v29) and checked against
+ * api/swagger.yaml.  actions.c matches requests against it; docs/actions.md
+ * lists it and test-actions.c keeps the two identical.
+ *
+ * Order: sorted by the template's first segment (see routes.h).  Inside a
+ * group, rows follow dockerd's registration order and the first row that
+ * matches wins.  No row with variables may shadow a later all-literal row
+ * (test-actions.c checks that every row is reachable), so a literal route
+ * always wins over a variable one.
+ *
+ * Where this table deliberately differs from dockerd:
+ *  - container and exec ids are single segments ({id}); moby registers
+ *    {name:.*}, so a legacy link alias such as "web/db" (reachable in
+ *    dockerd as /containers/web/db/json) classifies as "unknown" here.
+ *  - POST /containers/{name}/copy is left out: registered until v25 but
+ *    answers 404 to every API version >= 1.24.
+ *  - the debug routes were registered without a method (and unversioned)
+ *    before v28; only GET is listed, as dockerd registers them now. */
+#include <stddef.h>
+
+#include "event/actions.h"
+#include "event/routes.h"
+
+#define MUT	ROUTE_MUTATING
+#define HIJ	ROUTE_HIJACK
+#define STR	ROUTE_STREAM
+#define SEC	ROUTE_SECRET_BODY
+
+const struct route route_table[] = {
+	/* system router: ping (the CLI tries HEAD first) */
+	{ "GET",    "/_ping",				"system.ping",		"system",	0, NULL },
+	{ "HEAD",   "/_ping",				"system.ping",		"system",	0, NULL },
+
+	{ "POST",   "/auth",				"auth.login",		"auth",		MUT | SEC, NULL },
+
+	/* build router */
+	{ "POST",   "/build",				"image.build",		"image",	MUT | STR, NULL },
+	{ "POST",   "/build/prune",			"build.prune",		"build",	MUT, NULL },
+	{ "POST",   "/build/cancel",			"build.cancel",		"build",	MUT, NULL },
+
+	{ "POST",   "/commit",				"container.commit",	"container",	MUT, NULL },
+
+	/* swarm router: configs (API >= 1.30) */
+	{ "GET",    "/configs",				"config.list",		"config",	0, NULL },
+	{ "POST",   "/configs/create",			"config.create",	"config",	MUT, NULL },
+	{ "DELETE", "/configs/{id}",			"config.delete",	"config",	MUT, NULL },
+	{ "GET",    "/configs/{id}",			"config.inspect",	"config",	0, NULL },
+	{ "POST",   "/configs/{id}/update",		"config.update",	"config",	MUT, NULL },
+
+	/* checkpoint router (experimental; registered before the container
+	 * router so its DELETE is not masked), then the container router */
+	{ "GET",    "/containers/{id}/checkpoints",	"checkpoint.list",	"container",	0, NULL },
+	{ "POST",   "/containers/{id}/checkpoints",	"checkpoint.create",	"container",	MUT, NULL },
+	{ "DELETE", "/containers/{id}/checkpoints/{checkpoint}", "checkpoint.delete", "container", MUT, NULL },
+	{ "HEAD",   "/containers/{id}/archive",		"container.archive.head", "container",	0, NULL },
+	{ "GET",    "/containers/json",			"container.list",	"container",	0, NULL },
+	{ "GET",    "/containers/{id}/export",		"container.export",	"container",	STR, NULL },
+	{ "GET",    "/containers/{id}/changes",		"container.changes",	"container",	0, NULL },
+	{ "GET",    "/containers/{id}/json",		"container.inspect",	"container",	0, NULL },
+	{ "GET",    "/containers/{id}/top",		"container.top",	"container",	0, NULL },
+	{ "GET",    "/containers/{id}/logs",		"container.logs",	"container",	STR, NULL },
+	{ "GET",    "/containers/{id}/stats",		"container.stats",	"container",	STR, NULL },
+	{ "GET",    "/containers/{id}/attach/ws",	"container.attach.ws",	"container",	MUT | HIJ | STR, NULL },
+	{ "GET",    "/containers/{id}/archive",		"container.archive.get", "container",	STR, NULL },
+	{ "POST",   "/containers/create",		"container.create",	"container",	MUT, NULL },
+	{ "POST",   "/containers/{id}/kill",		"container.kill",	"container",	MUT, NULL },
+	{ "POST",   "/containers/{id}/pause",		"container.pause",	"container",	MUT, NULL },
+	{ "POST",   "/containers/{id}/unpause",		"container.unpause",	"container",	MUT, NULL },
+	{ "POST",   "/containers/{id}/restart",		"container.restart",	"container",	MUT, NULL },
+	{ "POST",   "/containers/{id}/start",		"container.start",	"container",	MUT, NULL },
+	{ "POST",   "/containers/{id}/stop",		"container.stop",	"container",	MUT, NULL },
+	{ "POST",   "/containers/{id}/wait",		"container.wait",	"container",	STR, NULL },
+	{ "POST",   "/containers/{id}/resize",		"container.resize",	"container",	MUT, NULL },
+	{ "POST",   "/containers/{id}/attach",		"container.attach",	"container",	MUT | HIJ | STR, NULL },
+	{ "POST",   "/containers/{id}/exec",		"container.exec.create", "container",	MUT, NULL },
+	{ "POST",   "/containers/{id}/rename",		"container.rename",	"container",	MUT, NULL },
+	{ "POST",   "/containers/{id}/update",		"container.update",	"container",	MUT, NULL },
+	{ "POST",   "/containers/prune",		"container.prune",	"container",	MUT, NULL },
+	{ "PUT",    "/containers/{id}/archive",		"container.archive.put", "container",	MUT, NULL },
+	{ "DELETE", "/containers/{id}",			"container.delete",	"container",	MUT, NULL },
+
+	/* debug router: expvar and pprof ({name}: cmdline, profile, symbol,
+	 * trace and the named profiles such as heap or goroutine) */
+	{ "GET",    "/debug/vars",			"system.debug",		"system",	0, NULL },
+	{ "GET",    "/debug/pprof/",			"system.debug",		"system",	0, NULL },
+	{ "GET",    "/debug/pprof/{name}",		"system.debug",		"system",	0, NULL },
+
+	/* distribution router (API >= 1.30) */
+	{ "GET",    "/distribution/{name*}/json",	"distribution.inspect",	"distribution",	0, NULL },
+
+	{ "GET",    "/events",				"system.events",	"system",	STR, NULL },
+
+	/* container router: exec */
+	{ "GET",    "/exec/{id}/json",			"exec.inspect",		"exec",		0, NULL },
+	{ "POST",   "/exec/{id}/start",			"exec.start",		"exec",		MUT | HIJ | STR, NULL },
+	{ "POST",   "/exec/{id}/resize",		"exec.resize",		"exec",		MUT, NULL },
+
+	/* grpc router (BuildKit over h2c; deprecated in API 1.53) */
+	{ "POST",   "/grpc",				"grpc.start",		"session",	MUT | HIJ | STR, NULL },
+
+	/* image router; POST /images/create pulls when fromImage is given
+	 * and imports (fromSrc, or the request body) otherwise */
+	{ "GET",    "/images/json",			"image.list",		"image",	0, NULL },
+	{ "GET",    "/images/search",			"image.search",		"image",	0, NULL },
+	{ "GET",    "/images/get",			"image.get_all",	"image",	STR, NULL },
+	{ "GET",    "/images/{name*}/get",		"image.get",		"image",	STR, NULL },
+	{ "GET",    "/images/{name*}/history",		"image.history",	"image",	0, NULL },
+	{ "GET",    "/images/{name*}/json",		"image.inspect",	"image",	0, NULL },
+	{ "GET",    "/images/{name*}/attestations",	"image.attestations",	"image",	0, NULL },
+	{ "POST",   "/images/load",			"image.load",		"image",	MUT | STR, NULL },
+	{ "POST",   "/images/create",			"image.pull",		"image",	MUT | STR, "fromImage" },
+	{ "POST",   "/images/create",			"image.import",		"image",	MUT | STR, NULL },
+	{ "POST",   "/images/{name*}/push",		"image.push",		"image",	MUT | STR, NULL },
+	{ "POST",   "/images/{name*}/tag",		"image.tag",		"image",	MUT, NULL },
+	{ "POST",   "/images/prune",			"image.prune",		"image",	MUT, NULL },
+	{ "DELETE", "/images/{name*}",			"image.delete",		"image",	MUT, NULL },
+
+	{ "GET",    "/info",				"system.info",		"system",	0, NULL },
+
+	/* network router: moby matches network ids with {id:.*} / {id:.+},
+	 * and network names are not restricted, so they may hold '/' */
+	{ "GET",    "/networks",			"network.list",		"network",	0, NULL },
+	{ "GET",    "/networks/",			"network.list",		"network",	0, NULL },
+	{ "GET",    "/networks/{id*}",			"network.inspect",	"network",	0, NULL },
+	{ "POST",   "/networks/create",			"network.create",	"network",	MUT, NULL },
+	{ "POST",   "/networks/{id*}/connect",		"network.connect",	"network",	MUT, NULL },
+	{ "POST",   "/networks/{id*}/disconnect",	"network.disconnect",	"network",	MUT, NULL },
+	{ "POST",   "/networks/prune",			"network.prune",	"network",	MUT, NULL },
+	{ "DELETE", "/networks/{id*}",			"network.delete",	"network",	MUT, NULL },
+
+	/* swarm router: nodes */
+	{ "GET",    "/nodes",				"node.list",		"node",		0, NULL },
+	{ "GET",    "/nodes/{id}",			"node.inspect",		"node",		0, NULL },
+	{ "DELETE", "/nodes/{id}",			"node.delete",		"node",		MUT, NULL },
+	{ "POST",   "/nodes/{id}/update",		"node.update",		"node",		MUT, NULL },
+
+	/* plugin router */
+	{ "GET",    "/plugins",				"plugin.list",		"plugin",	0, NULL },
+	{ "GET",    "/plugins/{name*}/json",		"plugin.inspect",	"plugin",	0, NULL },
+	{ "GET",    "/plugins/privileges",		"plugin.privileges",	"plugin",	0, NULL },
+	{ "DELETE", "/plugins/{name*}",			"plugin.delete",	"plugin",	MUT, NULL },
+	{ "POST",   "/plugins/{name*}/enable",		"plugin.enable",	"plugin",	MUT, NULL },
+	{ "POST",   "/plugins/{name*}/disable",		"plugin.disable",	"plugin",	MUT, NULL },
+	{ "POST",   "/plugins/pull",			"plugin.pull",		"plugin",	MUT | STR, NULL },
+	{ "POST",   "/plugins/{name*}/push",		"plugin.push",		"plugin",	MUT | STR, NULL },
+	{ "POST",   "/plugins/{name*}/upgrade",		"plugin.upgrade",	"plugin",	MUT | STR, NULL },
+	{ "POST",   "/plugins/{name*}/set",		"plugin.set",		"plugin",	MUT, NULL },
+	{ "POST",   "/plugins/create",			"plugin.create",	"plugin",	MUT, NULL },
+
+	/* swarm router: secrets (API >= 1.25) */
+	{ "GET",    "/secrets",				"secret.list",		"secret",	0, NULL },
+	{ "POST",   "/secrets/create",			"secret.create",	"secret",	MUT, NULL },
+	{ "DELETE", "/secrets/{id}",			"secret.delete",	"secret",	MUT, NULL },
+	{ "GET",    "/secrets/{id}",			"secret.inspect",	"secret",	0, NULL },
+	{ "POST",   "/secrets/{id}/update",		"secret.update",	"secret",	MUT, NULL },
+
+	/* swarm router: services */
+	{ "GET",    "/services",			"service.list",		"service",	0, NULL },
+	{ "GET",    "/services/{id}",			"service.inspect",	"service",	0, NULL },
+	{ "POST",   "/services/create",			"service.create",	"service",	MUT, NULL },
+	{ "POST",   "/services/{id}/update",		"service.update",	"service",	MUT, NULL },
+	{ "DELETE", "/services/{id}",			"service.delete",	"service",	MUT, NULL },
+	{ "GET",    "/services/{id}/logs",		"service.logs",		"service",	STR, NULL },
+
+	/* session router (BuildKit over h2c; deprecated in API 1.53) */
+	{ "POST",   "/session",				"session.start",	"session",	MUT | HIJ | STR, NULL },
+
+	/* swarm router: the swarm itself */
+	{ "GET",    "/swarm",				"swarm.inspect",	"swarm",	0, NULL },
+	{ "POST",   "/swarm/init",			"swarm.init",		"swarm",	MUT, NULL },
+	{ "POST",   "/swarm/join",			"swarm.join",		"swarm",	MUT, NULL },
+	{ "POST",   "/swarm/leave",			"swarm.leave",		"swarm",	MUT, NULL },
+	{ "GET",    "/swarm/unlockkey",			"swarm.unlockkey",	"swarm",	0, NULL },
+	{ "POST",   "/swarm/update",			"swarm.update",		"swarm",	MUT, NULL },
+	{ "POST",   "/swarm/unlock",			"swarm.unlock",		"swarm",	MUT, NULL },
+
+	{ "GET",    "/system/df",			"system.df",		"system",	0, NULL },
+
+	/* swarm router: tasks */
+	{ "GET",    "/tasks",				"task.list",		"task",		0, NULL },
+	{ "GET",    "/tasks/{id}",			"task.inspect",		"task",		0, NULL },
+	{ "GET",    "/tasks/{id}/logs",			"task.logs",		"task",		STR, NULL },
+
+	{ "GET",    "/version",				"system.version",	"system",	0, NULL },
+
+	/* volume router (PUT: API >= 1.42, cluster volumes) */
+	{ "GET",    "/volumes",				"volume.list",		"volume",	0, NULL },
+	{ "GET",    "/volumes/{name*}",			"volume.inspect",	"volume",	0, NULL },
+	{ "POST",   "/volumes/create",			"volume.create",	"volume",	MUT, NULL },
+	{ "POST",   "/volumes/prune",			"volume.prune",		"volume",	MUT, NULL },
+	{ "PUT",    "/volumes/{name*}",			"volume.update",	"volume",	MUT, NULL },
+	{ "DELETE", "/volumes/{name*}",			"volume.delete",	"volume",	MUT, NULL },
+
+	/* system router: CORS preflight, any path (dockerd's
+	 * /{anyroute:.*}); names no object */
+	{ "OPTIONS", "/{path*}",			"system.options",	NULL,		0, NULL },
+};
+
+const size_t route_table_len = sizeof(route_table) / sizeof(route_table[0]);

@@ -1,0 +1,486 @@
+/* writer.c -- the journal's append path: submit queue, writer thread, group
+ * commit, durability notification and write-failure handling.
+ *
+ * Producers (any thread) copy a record's members into a queue entry under
+ * j_mu; the entry's seq is assigned there, so queue order is seq order and
+ * the seq doubles as the caller's ticket.  One writer thread takes every
+ * queued entry at once, builds the lines -- {"v":1,"seq":N,<members>,
+ * "prev":"<hex h(N-1)>"}\n -- into one buffer while stepping the chain,
+ * write()s it and calls fdatasync once, then publishes the highest durable
+ * seq (atomic) and bumps an eventfd.  A batch is cut into several
+ * write+sync units only at a segment rotation or past JRN_BATCH_MAX bytes.
+ *
+ * On a write or sync error the segment is truncated back to its last
+ * durable length, the chain and seq are rolled back, the records stay
+ * queued, health drops to 0 (eventfd bumped) and the writer retries every
+ * second.  A retried line is byte-identical to the failed one (same members,
+ * seq and prev), so bytes of a failed attempt that reappear after a crash
+ * can never disagree with the rewrite. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "journal/internal.h"
+
+#define RETRY_NS	1000000000ll	/* between attempts while failing */
+#define CLOSE_TRIES	3		/* failed attempts before close gives up */
+
+void
+jrn_opts_default(struct jrn_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->segment_max_bytes = JRN_DEFAULT_SEG_BYTES;
+	o->segment_max_age_ns = JRN_DEFAULT_SEG_AGE;
+	o->fsync = 1;
+	o->queue_max = JRN_DEFAULT_QUEUE;
+}
+
+static void
+notify(struct journal *j)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	/* EAGAIN means the counter is already huge: still readable. */
+	do
+		n = write(j->j_efd, &one, sizeof(one));
+	while (n < 0 && errno == EINTR);
+}
+
+static int
+datasync(const struct jrn_io *io, int fd)
+{
+	int rc;
+
+	while ((rc = io->fdatasync(fd)) < 0 && errno == EINTR)
+		;
+	return rc;
+}
+
+static size_t
+u64_digits(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+static size_t
+line_len(const struct jrn_entry *e)
+{
+	return JRN_LINE_PREFIX_LEN + u64_digits(e->e_seq) +
+	    (e->e_len > 0 ? 1 + e->e_len : 0) + JRN_LINE_SUFFIX_LEN + 1;
+}
+
+/* Append e's line (ll bytes, from line_len) to p, prev being h(seq-1). */
+static void
+build_line(char *p, size_t ll, const struct jrn_entry *e,
+    const unsigned char prev[JRN_HASH_LEN])
+{
+	char hex[JRN_HEX_LEN];
+	size_t nd = u64_digits(e->e_seq);
+	uint64_t v = e->e_seq;
+
+	memcpy(p, JRN_LINE_PREFIX, JRN_LINE_PREFIX_LEN);
+	p += JRN_LINE_PREFIX_LEN;
+	for (size_t i = nd; i > 0; i--) {
+		p[i - 1] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	p += nd;
+	if (e->e_len > 0) {
+		*p++ = ',';
+		memcpy(p, e->e_data, e->e_len);
+		p += e->e_len;
+	}
+	memcpy(p, JRN_LINE_PREV, JRN_LINE_PREV_LEN);
+	p += JRN_LINE_PREV_LEN;
+	jrn_hex(prev, hex);
+	memcpy(p, hex, 64);
+	p += 64;
+	memcpy(p, "\"}\n", 3);
+	(void)ll;
+}
+
+/* Cut the current segment back to its durable length. */
+static int
+cut_back(struct journal *j, char *err)
+{
+	if (j->j_io->ftruncate(j->j_segfd, (off_t)j->j_seg_len) < 0) {
+		if (err != NULL)
+			da_seterr(err, DA_E_IO, "%s/%s: truncating to %llu: %s",
+			    j->j_dir, j->j_segname,
+			    (unsigned long long)j->j_seg_len, strerror(errno));
+		return -1;
+	}
+	j->j_seg_dirty = 0;
+	return 0;
+}
+
+/* Make everything in the pending list durable.  Returns 0, or -1 with err
+ * set; records made durable before a failure are published and freed. */
+static int
+write_pending(struct journal *j, char *err)
+{
+	const struct jrn_io *io = j->j_io;
+	struct jrn_entry *e, *first, *last;
+	unsigned char h[JRN_HASH_LEN];
+	uint64_t seq, k;
+
+	if (j->j_seg_dirty && cut_back(j, err) < 0)
+		return -1;
+	if (j->j_segfd >= 0 && j->j_seg_len > 0 && j->j_seg_max_age > 0 &&
+	    j->j_phead != NULL &&
+	    clock_now_ns() - j->j_seg_born >= j->j_seg_max_age &&
+	    jrn__seg_create(j, j->j_phead->e_seq, err) != DA_OK)
+		return -1;
+	e = j->j_phead;
+	while (e != NULL) {
+		buf_reset(&j->j_wbuf);
+		memcpy(h, j->j_head, JRN_HASH_LEN);
+		seq = j->j_last_seq;
+		last = NULL;
+		k = 0;
+		for (; e != NULL; e = e->e_next) {
+			size_t ll = line_len(e), used = j->j_seg_len + j->j_wbuf.len;
+			char *p;
+
+			if (j->j_segfd < 0 ||
+			    (used > 0 && used + ll > j->j_seg_max)) {
+				if (j->j_wbuf.len > 0)
+					break;	/* sync this part first */
+				if (jrn__seg_create(j, e->e_seq, err) != DA_OK)
+					return -1;
+			}
+			if (j->j_wbuf.len > 0 && j->j_wbuf.len + ll > JRN_BATCH_MAX)
+				break;
+			if (e->e_seq != seq + 1)
+				fatalx("journal: seq %llu queued after %llu",
+				    (unsigned long long)e->e_seq,
+				    (unsigned long long)seq);
+			if (buf_reserve(&j->j_wbuf, ll) != DA_OK) {
+				da_seterr(err, DA_E_NOMEM, "journal batch buffer");
+				return -1;
+			}
+			p = j->j_wbuf.data + j->j_wbuf.len;
+			build_line(p, ll, e, h);
+			j->j_wbuf.len += ll;
+			jrn__md_step(&j->j_md, h, p, ll, h);
+			seq = e->e_seq;
+			last = e;
+			k++;
+		}
+		if (jrn__write_all(io, j->j_segfd, j->j_wbuf.data,
+		    j->j_wbuf.len) < 0 ||
+		    (j->j_fsync && datasync(io, j->j_segfd) < 0)) {
+			da_seterr(err, DA_E_IO, "%s/%s: %s", j->j_dir,
+			    j->j_segname, strerror(errno));
+			j->j_seg_dirty = 1;
+			(void)cut_back(j, NULL);
+			return -1;
+		}
+		j->j_seg_len += j->j_wbuf.len;
+		memcpy(j->j_head, h, JRN_HASH_LEN);
+		j->j_last_seq = seq;
+		first = j->j_phead;
+		j->j_phead = last->e_next;
+		if (j->j_phead == NULL)
+			j->j_ptail = &j->j_phead;
+		last->e_next = NULL;
+
+		pthread_mutex_lock(&j->j_mu);
+		j->j_queued -= k;
+		j->j_records += k;
+		j->j_bytes += j->j_wbuf.len;
+		j->j_batches++;
+		pthread_mutex_unlock(&j->j_mu);
+		__atomic_store_n(&j->j_durable, seq, __ATOMIC_RELEASE);
+		notify(j);
+		while (first != NULL) {
+			struct jrn_entry *next = first->e_next;
+
+			free(first);
+			first = next;
+		}
+	}
+	return 0;
+}
+
+static void
+set_health(struct journal *j, int ok)
+{
+	__atomic_store_n(&j->j_healthy, ok, __ATOMIC_RELEASE);
+	notify(j);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct journal *j = arg;
+	char err[DA_ERRLEN];
+	int failing = 0, close_fails = 0;
+	sigset_t all;
+
+	sigfillset(&all);	/* signals belong to the main thread */
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+
+	pthread_mutex_lock(&j->j_mu);
+	for (;;) {
+		while (j->j_qhead == NULL && j->j_phead == NULL && !j->j_closing)
+			pthread_cond_wait(&j->j_cv, &j->j_mu);
+		if (j->j_qhead == NULL && j->j_phead == NULL)
+			break;
+		if (j->j_qhead != NULL) {
+			*j->j_ptail = j->j_qhead;
+			j->j_ptail = j->j_qtail;
+			j->j_qhead = NULL;
+			j->j_qtail = &j->j_qhead;
+		}
+		pthread_mutex_unlock(&j->j_mu);
+		err[0] = '\0';
+		if (write_pending(j, err) == 0) {
+			if (failing) {
+				failing = 0;
+				log_info("journal: writing again after failures");
+				set_health(j, 1);
+			}
+			pthread_mutex_lock(&j->j_mu);
+			continue;
+		}
+		pthread_mutex_lock(&j->j_mu);
+		j->j_write_errors++;
+		if (!failing) {
+			failing = 1;
+			log_warnx("journal: %s; records stay queued, retrying "
+			    "every second", err);
+			set_health(j, 0);
+		}
+		if (j->j_closing && ++close_fails >= CLOSE_TRIES)
+			break;
+		{
+			int64_t deadline = clock_mono_ns() + RETRY_NS;
+			int was_closing = j->j_closing;
+			struct timespec ts;
+
+			ts.tv_sec = (time_t)(deadline / 1000000000);
+			ts.tv_nsec = (long)(deadline % 1000000000);
+			/* submits signal j_cv too: keep waiting till the deadline */
+			while (clock_mono_ns() < deadline &&
+			    j->j_closing == was_closing)
+				pthread_cond_timedwait(&j->j_cv, &j->j_mu, &ts);
+		}
+	}
+	pthread_mutex_unlock(&j->j_mu);
+	if (!j->j_fsync && j->j_segfd >= 0)
+		(void)datasync(j->j_io, j->j_segfd);
+	return NULL;
+}
+
+static void
+destroy(struct journal *j)
+{
+	struct jrn_entry *lists[2] = { j->j_qhead, j->j_phead };
+	uint64_t lost = 0;
+
+	for (int i = 0; i < 2; i++) {
+		for (struct jrn_entry *e = lists[i], *next; e != NULL; e = next) {
+			next = e->e_next;
+			free(e);
+			lost++;
+		}
+	}
+	if (lost > 0)
+		log_warnx("journal: closed with %llu records not written",
+		    (unsigned long long)lost);
+	if (j->j_segfd >= 0)
+		close(j->j_segfd);
+	if (j->j_efd >= 0)
+		close(j->j_efd);
+	if (j->j_dirfd >= 0)
+		close(j->j_dirfd);
+	jrn__md_free(&j->j_md);
+	buf_free(&j->j_wbuf);
+	pthread_cond_destroy(&j->j_cv);
+	pthread_mutex_destroy(&j->j_mu);
+	free(j->j_dir);
+	free(j);
+}
+
+int
+jrn_open(struct journal **out, const struct jrn_opts *opts,
+    struct jrn_recovery *rec, char *err)
+{
+	unsigned char genesis[JRN_HASH_LEN];
+	struct jrn_recovery dummy;
+	pthread_condattr_t ca;
+	struct journal *j;
+	int rc;
+
+	*out = NULL;
+	if (rec == NULL)
+		rec = &dummy;
+	memset(rec, 0, sizeof(*rec));
+	if (opts == NULL || opts->dir == NULL)
+		return da_seterr(err, DA_E_INVAL, "journal: no directory");
+	if ((rc = jrn_meta_read(opts->dir, NULL, genesis, err)) != DA_OK)
+		return rc;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return da_seterr(err, DA_E_NOMEM, "journal: out of memory");
+	j->j_dirfd = j->j_efd = j->j_segfd = -1;
+	pthread_mutex_init(&j->j_mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&j->j_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	j->j_qtail = &j->j_qhead;
+	j->j_ptail = &j->j_phead;
+	j->j_io = opts->io != NULL ? opts->io : &jrn_io_default;
+	j->j_seg_max = opts->segment_max_bytes ? opts->segment_max_bytes :
+	    JRN_DEFAULT_SEG_BYTES;
+	j->j_seg_max_age = opts->segment_max_age_ns > 0 ?
+	    opts->segment_max_age_ns : 0;
+	j->j_fsync = opts->fsync != 0;
+	j->j_queue_max = opts->queue_max ? opts->queue_max : JRN_DEFAULT_QUEUE;
+	buf_init(&j->j_wbuf, JRN_BATCH_MAX + JRN_MAX_LINE + 1);
+
+	if ((j->j_dir = strdup(opts->dir)) == NULL ||
+	    jrn__md_init(&j->j_md) != DA_OK) {
+		rc = da_seterr(err, DA_E_NOMEM, "journal: out of memory");
+		goto fail;
+	}
+	if ((j->j_dirfd = open(j->j_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = da_seterr(err, DA_E_IO, "%s: %s", j->j_dir, strerror(errno));
+		goto fail;
+	}
+	if (flock(j->j_dirfd, LOCK_EX | LOCK_NB) < 0) {
+		rc = da_seterr(err, DA_E_IO, "%s: %s", j->j_dir,
+		    errno == EWOULDBLOCK ? "journal is open in another process "
+		    "(or elsewhere in this one)" : strerror(errno));
+		goto fail;
+	}
+	if ((j->j_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		rc = da_seterr(err, DA_E_IO, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	if ((rc = jrn__recover(j, genesis, rec, err)) != DA_OK)
+		goto fail;
+	j->j_next_seq = j->j_last_seq + 1;
+	j->j_durable = j->j_last_seq;
+	j->j_healthy = 1;
+	if ((rc = pthread_create(&j->j_thread, NULL, writer_main, j)) != 0) {
+		rc = da_seterr(err, DA_E_IO, "journal writer thread: %s",
+		    strerror(rc));
+		goto fail;
+	}
+	j->j_started = 1;
+	*out = j;
+	return DA_OK;
+fail:
+	destroy(j);
+	return rc;
+}
+
+void
+jrn_close(struct journal *j)
+{
+	if (j == NULL)
+		return;
+	if (j->j_started) {
+		pthread_mutex_lock(&j->j_mu);
+		j->j_closing = 1;
+		pthread_cond_broadcast(&j->j_cv);
+		pthread_mutex_unlock(&j->j_mu);
+		pthread_join(j->j_thread, NULL);
+	}
+	destroy(j);
+}
+
+int
+jrn_submit(struct journal *j, const char *members, size_t n, uint64_t *ticket)
+{
+	struct jrn_entry *e;
+	uint64_t seq;
+	int was_empty;
+
+	if (n > JRN_MAX_LINE - (JRN_LINE_PREFIX_LEN + 21 + JRN_LINE_SUFFIX_LEN))
+		return DA_E_TOOBIG;
+	if (n > 0 && memchr(members, '\n', n) != NULL)
+		return DA_E_INVAL;
+	/* a bad line would be cut by recovery, with the good ones after it */
+	if (jrn__json_scan(members, n, 1, NULL) != 0)
+		return DA_E_PARSE;
+	if ((e = malloc(sizeof(*e) + n)) == NULL)
+		return DA_E_NOMEM;
+	e->e_next = NULL;
+	e->e_len = n;
+	if (n > 0)
+		memcpy(e->e_data, members, n);
+
+	pthread_mutex_lock(&j->j_mu);
+	if (j->j_closing || j->j_queued >= j->j_queue_max) {
+		int rc = j->j_closing ? DA_E_CLOSED : DA_E_TOOBIG;
+
+		pthread_mutex_unlock(&j->j_mu);
+		free(e);
+		return rc;
+	}
+	e->e_seq = seq = j->j_next_seq++;
+	was_empty = j->j_qhead == NULL;
+	*j->j_qtail = e;
+	j->j_qtail = &e->e_next;
+	j->j_queued++;
+	if (was_empty)
+		pthread_cond_signal(&j->j_cv);
+	pthread_mutex_unlock(&j->j_mu);
+	if (ticket != NULL)
+		*ticket = seq;	/* e may be written and freed by now */
+	return DA_OK;
+}
+
+uint64_t
+jrn_durable(const struct journal *j)
+{
+	return __atomic_load_n(&j->j_durable, __ATOMIC_ACQUIRE);
+}
+
+int
+jrn_notify_fd(const struct journal *j)
+{
+	return j->j_efd;
+}
+
+int
+jrn_healthy(const struct journal *j)
+{
+	return __atomic_load_n(&j->j_healthy, __ATOMIC_ACQUIRE);
+}
+
+void
+jrn_get_stats(const struct journal *j, struct jrn_stats *st)
+{
+	struct journal *mj = (struct journal *)(uintptr_t)j;	/* the lock */
+
+	memset(st, 0, sizeof(*st));
+	pthread_mutex_lock(&mj->j_mu);
+	st->records = j->j_records;
+	st->bytes = j->j_bytes;
+	st->batches = j->j_batches;
+	st->write_errors = j->j_write_errors;
+	st->queued = j->j_queued;
+	pthread_mutex_unlock(&mj->j_mu);
+	st->last_seq = jrn_durable(j);
+	st->healthy = jrn_healthy(j);
+}
