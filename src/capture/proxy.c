@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "capture/peer.h"
 #include "capture/proxy_int.h"
+#include "daemon/selfaudit.h"
 #include "journal/journal.h"
 #include "json/json.h"
 
@@ -321,6 +322,12 @@ px_advance(struct conn *c)
 		px_conn_close(c);
 		return;
 	}
+	/* An idle keep-alive connection keeps no buffers. */
+	if (c->rq == RQ_HEAD && !c->call_active && c->cin.len == 0 &&
+	    c->uin.len == 0) {
+		buf_free(&c->cin);
+		buf_free(&c->uin);
+	}
 	if (c->rq == RQ_TUNNEL && c->c_eof && c->u_eof && c->cin.len == 0 &&
 	    c->uin.len == 0 && c->to_client.len == 0) {
 		px_conn_close(c);
@@ -451,6 +458,24 @@ on_journal(struct loop_handle *h, uint32_t ev)
 	(void)ev;
 	while (read(h->fd, &v, sizeof(v)) == (ssize_t)sizeof(v))
 		;
+	if (jrn_healthy(px->j) != px->jhealthy) {
+		char detail[160];
+
+		px->jhealthy = jrn_healthy(px->j);
+		snprintf(detail, sizeof(detail),
+		    "{\"denied_journal\":%llu,\"forwarded_unrecorded\":%llu}",
+		    (unsigned long long)px->st.denied_journal,
+		    (unsigned long long)px->st.forwarded_unrecorded);
+		if (px->jhealthy)
+			log_warnx("journal writable again");
+		else
+			log_warnx("journal not writable: mutating calls are %s",
+			    px->cfg.on_failure_block ? "refused" :
+			    "passed unrecorded");
+		selfaudit(px->j, px->jhealthy ? "journal.resumed" :
+		    "journal.failed", px->jhealthy ? "success" : "failure",
+		    detail, NULL);
+	}
 	durable = jrn_durable(px->j);
 	while (px->wait_head != NULL &&
 	    (px->wait_head->call.ticket <= durable || !jrn_healthy(px->j))) {
@@ -548,6 +573,7 @@ proxy_start(struct proxy **out, struct loop *loop, struct journal *j,
 	px->loop = loop;
 	px->j = j;
 	px->cfg = *cfg;
+	px->jhealthy = 1;
 	buf_init(&px->scratch, BUF_UNLIMITED);
 	px->jh = (struct loop_handle){ .fd = jrn_notify_fd(j), .cb = on_journal,
 	    .arg = px };

@@ -120,6 +120,7 @@ struct proxy {
 	struct conn	*dead;		/* closed, freed after the batch */
 	struct buf	 scratch;	/* record rendering */
 	struct proxy_stats st;
+	int		 jhealthy;	/* last journal health we recorded */
 };
 
 /* proxy.c */

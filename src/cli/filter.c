@@ -343,6 +343,13 @@ container_match(const struct filter *f, const struct filter_rec *r)
 }
 
 int
+filter_none(const struct filter *f)
+{
+	return !f->f_has_since && !f->f_has_until && f->f_user == NULL &&
+	    f->f_action == NULL && f->f_container == NULL;
+}
+
+int
 filter_match(const struct filter *f, const struct filter_rec *r)
 {
 	int ok;

@@ -77,6 +77,9 @@ void	filter_compile(struct filter *f);
  * journal (compact JSON); never 0 for a line that matches. */
 int	filter_quick(const struct filter *f, const char *line, size_t len);
 
+/* 1 if no record filter is set: every record passes filter_match. */
+int	filter_none(const struct filter *f);
+
 /* 1 if the record passes --since, --until, --user, --action, --container. */
 int	filter_match(const struct filter *f, const struct filter_rec *r);
 

@@ -369,49 +369,61 @@ needed_for_call(const struct table *t, const char *line, size_t len)
 	return table_has_call(t, id, n);
 }
 
+/* Parse one line and apply the filters: 1 if it passed, 0 if not (or
+ * damaged: reported), or -DA_E_* collecting it into t.  With t, the
+ * record goes into the table, passed or not (it may decide a call). */
 static int
-search_scan(struct search *s, struct jrn_reader *r, struct table *t)
+search_record(struct search *s, struct jrn_reader *r, struct table *t,
+    const char *line, size_t len)
 {
 	char perr[DA_ERRLEN], where[DA_ERRLEN + 64];
 	struct filter_rec rec;
 	struct json *root;
+	int passed, rc;
+
+	if ((root = json_parse(line, len, perr)) == NULL) {
+		snprintf(where, sizeof(where), "%s/%s byte %llu: %s", s->s_dir,
+		    jrn_reader_segment(r),
+		    (unsigned long long)jrn_reader_offset(r), perr);
+		search_damaged("search", s->s_dir, where);
+		s->s_damaged++;
+		return 0;
+	}
+	filter_rec_load(&rec, root);
+	passed = filter_match(&s->s_f, &rec);
+	if (t != NULL && (rc = table_add(t, &rec, passed, line, len)) != DA_OK)
+		passed = -rc;
+	json_free(root);
+	if (passed < 0) {
+		fprintf(stderr, "dockaudit search: %s while collecting matches; "
+		    "narrow the search (--since, --until, --limit)\n",
+		    da_strerror(-passed));
+	}
+	return passed;
+}
+
+static int
+search_scan(struct search *s, struct jrn_reader *r, struct table *t)
+{
 	const char *line;
 	uint64_t printed = 0;
 	size_t len;
-	int rc, passed;
+	int rc, m, all = t == NULL && filter_none(&s->s_f);
 
 	while ((rc = search_next("search", s->s_dir, r, &line, &len,
 	    &s->s_damaged)) == DA_OK) {
-		if (!filter_quick(&s->s_f, line, len) &&
+		if (all)	/* every record as stored: nothing to parse */
+			m = 1;
+		else if (!filter_quick(&s->s_f, line, len) &&
 		    !needed_for_call(t, line, len))
 			continue;
-		if ((root = json_parse(line, len, perr)) == NULL) {
-			snprintf(where, sizeof(where), "%s/%s byte %llu: %s",
-			    s->s_dir, jrn_reader_segment(r),
-			    (unsigned long long)jrn_reader_offset(r), perr);
-			search_damaged("search", s->s_dir, where);
-			s->s_damaged++;
+		else if ((m = search_record(s, r, t, line, len)) < 0)
+			return -m;
+		if (t != NULL || m == 0)
 			continue;
-		}
-		filter_rec_load(&rec, root);
-		passed = filter_match(&s->s_f, &rec);
-		rc = DA_OK;
-		if (t != NULL) {
-			rc = table_add(t, &rec, passed, line, len);
-		} else if (passed) {
-			fwrite(line, 1, len, stdout);
-			putc('\n', stdout);
-			printed++;
-		}
-		json_free(root);
-		if (rc != DA_OK) {
-			fprintf(stderr, "dockaudit search: %s while collecting "
-			    "matches; narrow the search (--since, --until, "
-			    "--limit)\n", da_strerror(rc));
-			return rc;
-		}
-		if (t == NULL && ((s->s_limit && printed >= s->s_limit) ||
-		    ferror(stdout)))
+		fwrite(line, 1, len, stdout);
+		putc('\n', stdout);
+		if ((s->s_limit && ++printed >= s->s_limit) || ferror(stdout))
 			return DA_OK;
 	}
 	return rc == DA_E_AGAIN ? DA_OK : rc;

@@ -10,6 +10,7 @@
  * Everything that fails on the way is action "unknown". */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "event/actions.h"
@@ -38,6 +39,27 @@ static bool
 is_alpha(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Does s[0..n) hold a byte <= 0x20 or 0x7f?  Eight bytes at a time: the
+ * exact "has a byte less than" and "has a zero byte" word tests. */
+static bool
+has_ctl(const char *s, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, d;
+		memcpy(&w, s + i, 8);
+		d = w ^ (ones * 0x7f);
+		if ((((w - ones * 0x21) & ~w) | ((d - ones) & ~d)) & highs)
+			return true;
+	}
+	for (; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+			return true;
+	return false;
 }
 
 /* Copy src into dst, truncated to at most cap-1 bytes without splitting a
@@ -69,17 +91,17 @@ seglen(const char *p, size_t n)
 	return e != NULL ? (size_t)(e - p) : n;
 }
 
-/* Byte-order comparison of the first segment of template t (t[0] == '/')
- * with the segment seg[0..sl); a prefix sorts first.  Returns <0, 0, >0. */
+/* Byte-order comparison of a group name with the segment seg[0..sl); a
+ * prefix sorts first.  Returns <0, 0, >0. */
 static int
-tmpl_segcmp(const char *t, const char *seg, size_t sl)
+group_cmp(const char *name, const char *seg, size_t sl)
 {
 	for (size_t i = 0; ; i++) {
-		int tc = t[1 + i] == '/' ? 0 : (unsigned char)t[1 + i];
+		int nc = (unsigned char)name[i];
 		int sc = i < sl ? (unsigned char)seg[i] : 0;
 
-		if (tc != sc || tc == 0)
-			return tc - sc;
+		if (nc != sc || nc == 0)
+			return nc - sc;
 	}
 }
 
@@ -207,6 +229,30 @@ query_nonempty(const char *q, size_t qn, const char *key)
 	return false;
 }
 
+/* The first row of group g that matches method, path p[0..pn) (of which
+ * the first skip bytes are known to match) and query q[0..qn); its index
+ * in the group, or -1.  *ref gets its first path variable. */
+static long
+scan_group(const struct route_group *g, size_t skip, const char *method,
+    const char *p, size_t pn, const char *q, size_t qn, struct span *ref)
+{
+	for (size_t i = 0; i < g->rg_count; i++) {
+		const struct route *r = &g->rg_rows[i];
+
+		ref->p = NULL;
+		ref->n = 0;
+		if (r->rt_method[0] != method[0] ||
+		    strcmp(r->rt_method, method) != 0 ||
+		    !match_tmpl(r->rt_tmpl + skip, p + skip, pn - skip, ref))
+			continue;
+		if (r->rt_query != NULL &&
+		    (q == NULL || !query_nonempty(q, qn, r->rt_query)))
+			continue;
+		return (long)i;
+	}
+	return -1;
+}
+
 static void
 set_unknown(const char *method, struct route_match *m)
 {
@@ -239,26 +285,24 @@ path_clean(const char *p, size_t n)
 	return true;
 }
 
-long
-actions__classify(const char *method, const char *target, size_t target_len,
-    struct route_match *m)
+/* Classify into *m; returns the matching row, or NULL with *m untouched
+ * but for api_version.  *gi gets the row's group. */
+static const struct route *
+classify(const char *method, const char *target, size_t target_len,
+    struct route_match *m, size_t *gi)
 {
 	char dec[TARGET_MAX];
 	const char *p, *q = NULL;
 	size_t pn, qn = 0;
 
 	m->api_version[0] = '\0';
-	set_unknown(method, m);
 	if (method == NULL || target == NULL || target_len == 0 ||
 	    target_len > TARGET_MAX)
-		return -1;
+		return NULL;
 
 	/* no control bytes, spaces or DEL anywhere (Go rejects them) */
-	for (size_t i = 0; i < target_len; i++) {
-		unsigned char c = (unsigned char)target[i];
-		if (c <= 0x20 || c == 0x7f)
-			return -1;
-	}
+	if (has_ctl(target, target_len))
+		return NULL;
 
 	/* split off the query (before the authority, as Go does) */
 	p = target;
@@ -278,13 +322,13 @@ actions__classify(const char *method, const char *target, size_t target_len,
 		    p[i] == '-' || p[i] == '.'))))
 			i++;
 		if (i == 0)
-			return -1;
+			return NULL;
 		if (pn - i < 3 || memcmp(p + i, "://", 3) != 0)
-			return -1;
+			return NULL;
 		i += 3;
 		const char *slash = memchr(p + i, '/', pn - i);
 		if (slash == NULL)
-			return -1;
+			return NULL;
 		pn -= (size_t)(slash - p);
 		p = slash;
 	}
@@ -301,9 +345,9 @@ actions__classify(const char *method, const char *target, size_t target_len,
 			if (i + 2 >= pn ||
 			    (h = hexval((unsigned char)p[i + 1])) < 0 ||
 			    (l = hexval((unsigned char)p[i + 2])) < 0)
-				return -1;
+				return NULL;
 			if (h == 0 && l == 0)	/* decoded NUL */
-				return -1;
+				return NULL;
 			dec[o++] = (char)(h << 4 | l);
 			i += 2;
 		}
@@ -311,7 +355,7 @@ actions__classify(const char *method, const char *target, size_t target_len,
 		pn = o;
 	}
 	if (!path_clean(p, pn))
-		return -1;
+		return NULL;
 
 	/* "/v<digits and dots>" is the API version ("/v1.41" alone is "/") */
 	if (pn >= 3 && p[1] == 'v') {
@@ -324,88 +368,106 @@ actions__classify(const char *method, const char *target, size_t target_len,
 			p += i;
 			pn -= i;
 			if (pn == 0)
-				return -1;
+				return NULL;
 		}
 	}
 
-	/* the group of the first segment: binary search over the rows whose
-	 * template starts with a literal, then the rows starting with a
-	 * variable, which sort last.  The first row that matches wins; the
-	 * table is ordered so that an all-literal row is never shadowed by
-	 * an earlier row with variables (the unit test checks it). */
+	/* the group named by the first segment (binary search; the last
+	 * group, "", holds the rows that start with a variable), then that
+	 * last group.  The first row that matches wins; the table is ordered
+	 * so that a row with variables never shadows an all-literal row. */
 	const char *seg = p + 1;
 	size_t sl = seglen(seg, pn - 1);
-	size_t nlit = route_table_len;
-	while (nlit > 0 && route_table[nlit - 1].rt_tmpl[1] == '{')
-		nlit--;
-	size_t lo = 0, hi = nlit;
+	size_t lo = 0, hi = route_groups_len - 1, g = route_groups_len - 1;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		const char *t = route_table[mid].rt_tmpl;
-		if (tmpl_segcmp(t, seg, sl) < 0)
+		int c = group_cmp(route_groups[mid].rg_name, seg, sl);
+		if (c == 0) {
+			g = mid;
+			break;
+		}
+		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-
-	long best = -1;
-	struct span bref = { NULL, 0 };
-	for (size_t i = lo; i < route_table_len; i++) {
-		const struct route *r = &route_table[i];
-		const char *t = r->rt_tmpl;
-		struct span ref = { NULL, 0 };
-
-		if (i < nlit) {
-			/* rows of this group share "/<seg>": skip it */
-			if (tmpl_segcmp(t, seg, sl) != 0) {
-				i = nlit - 1;	/* on to the variable rows */
-				continue;
-			}
-			if (r->rt_method[0] != method[0] ||
-			    strcmp(r->rt_method, method) != 0 ||
-			    !match_tmpl(t + 1 + sl, p + 1 + sl, pn - 1 - sl, &ref))
-				continue;
-		} else if (r->rt_method[0] != method[0] ||
-		    strcmp(r->rt_method, method) != 0 ||
-		    !match_tmpl(t, p, pn, &ref))
-			continue;
-		if (r->rt_query != NULL &&
-		    (q == NULL || !query_nonempty(q, qn, r->rt_query)))
-			continue;
-		best = (long)i;
-		bref = ref;
-		break;
+	struct span ref;
+	long row = -1;
+	if (g + 1 < route_groups_len)	/* rows share "/<seg>": skip it */
+		row = scan_group(&route_groups[g], 1 + sl, method, p, pn, q, qn,
+		    &ref);
+	if (row < 0) {
+		g = route_groups_len - 1;
+		row = scan_group(&route_groups[g], 0, method, p, pn, q, qn, &ref);
 	}
-	if (best < 0)
-		return -1;
+	if (row < 0)
+		return NULL;
 
-	const struct route *r = &route_table[best];
+	const struct route *r = &route_groups[g].rg_rows[row];
 	m->action = r->rt_action;
 	m->object_type = r->rt_objtype;
 	m->flags = r->rt_flags;
-	if (r->rt_objtype != NULL && bref.p != NULL)
-		copy_trunc(m->object_ref, sizeof(m->object_ref), bref.p, bref.n);
-	return best;
+	m->object_ref[0] = '\0';
+	if (r->rt_objtype != NULL && ref.p != NULL)
+		copy_trunc(m->object_ref, sizeof(m->object_ref), ref.p, ref.n);
+	*gi = g;
+	return r;
+}
+
+long
+actions__classify(const char *method, const char *target, size_t target_len,
+    struct route_match *m)
+{
+	size_t g;
+	const struct route *r = classify(method, target, target_len, m, &g);
+	long row;
+
+	if (r == NULL) {
+		set_unknown(method, m);
+		return -1;
+	}
+	row = (long)(r - route_groups[g].rg_rows);
+	for (size_t i = 0; i < g; i++)
+		row += (long)route_groups[i].rg_count;
+	return row;
 }
 
 void
 actions_classify(const char *method, const char *target, size_t target_len,
     struct route_match *m)
 {
-	(void)actions__classify(method, target, target_len, m);
+	size_t g;
+
+	if (classify(method, target, target_len, m, &g) == NULL)
+		set_unknown(method, m);
+}
+
+const struct route *
+actions__row(size_t i)
+{
+	for (size_t g = 0; g < route_groups_len; g++) {
+		if (i < route_groups[g].rg_count)
+			return &route_groups[g].rg_rows[i];
+		i -= route_groups[g].rg_count;
+	}
+	return NULL;
 }
 
 size_t
 actions_count(void)
 {
-	return route_table_len;
+	size_t n = 0;
+
+	for (size_t g = 0; g < route_groups_len; g++)
+		n += route_groups[g].rg_count;
+	return n;
 }
 
 void
 actions_entry(size_t i, const char **method, const char **tmpl,
     const char **action)
 {
-	const struct route *r = i < route_table_len ? &route_table[i] : NULL;
+	const struct route *r = actions__row(i);
 
 	*method = r != NULL ? r->rt_method : NULL;
 	*tmpl = r != NULL ? r->rt_tmpl : NULL;

@@ -36,5 +36,81 @@ void	extract_security(const char *action, const struct json *body,
  * body/query strings (or NULL). */
 void	extract_object(const char *action, const struct json *body,
 	    const struct json *query, const char **name, const char **image);
+/* Like extract_object, but where the reference is split over two query
+ * parameters (image.pull fromImage + tag, container.commit repo + tag) it
+ * is joined into buf ("name:tag", or "name@digest" when tag holds a ':'),
+ * and *image points at buf.  buf NULL: as extract_object (name only). */
+void	extract_object_buf(const char *action, const struct json *body,
+	    const struct json *query, const char **name, const char **image,
+	    char *buf, size_t buflen);
+
+/* ---- internal to extract.c and extract_mounts.c ----
+ *
+ * dockerd decodes a body into Go structs, and encoding/json does more than
+ * "last key wins": a repeated key holding an object decodes INTO the value
+ * the earlier one built (pointers and maps are reused), so
+ * {"HostConfig":{"Privileged":true},"HostConfig":{}} is privileged; null
+ * resets pointers, slices and maps but leaves strings, bools and value
+ * structs alone; a repeated array decodes element i into the existing
+ * element i (even past a shorter array in between: the capacity keeps it),
+ * so "Binds":["/:/h"],"Binds":[null] still binds "/".  An empty array
+ * starts a fresh slice.  A view is one Go struct value: the objects that
+ * were merged into it, in document order, after the last reset.  Field
+ * names match with json_key_match (Go's folding), map keys exactly.  Every
+ * function is linear in the members it looks at, so a hostile body cannot
+ * make extraction quadratic. */
+struct extract__view {
+	const struct json	**obj;	/* objects merged into the value */
+	size_t			 n;
+	size_t			 cap;
+	const struct json	*inl[2];	/* obj's storage while n <= 2 */
+	int			*nomem;	/* set on allocation failure */
+};
+
+/* Output context: nulls set means absent fields are written as null. */
+struct extract__out {
+	struct jw	*w;
+	int		 nulls;
+	int		 nomem;
+};
+
+/* Views.  A view is never copied by value (obj may point into it); free
+ * each with extract__view_free. */
+void	extract__view_root(struct extract__view *v, const struct json *obj,
+	    int *nomem);
+/* Struct field: ptr set for *T fields (null resets), clear for T fields. */
+void	extract__view_field(struct extract__view *v,
+	    const struct extract__view *parent, const char *key, int ptr);
+/* []struct field: returns 0 when nil, else 1; *n elements (the length of
+ * the last array; *elems NULL when 0), freed with extract__views_free. */
+int	extract__view_elems(const struct extract__view *parent,
+	    const char *key, struct extract__view **elems, size_t *n);
+void	extract__view_free(struct extract__view *v);
+void	extract__views_free(struct extract__view *elems, size_t n);
+
+/* Scalar field (string, bool, number): the last non-null value. */
+const struct json *extract__scalar(const struct extract__view *v,
+	    const char *key);
+/* Field whose null resets it (pointers, StrSlice): the last value, NULL
+ * if absent or null. */
+const struct json *extract__last(const struct extract__view *v,
+	    const char *key);
+/* []string (any []scalar) field: returns 0 when nil, else 1 with *vals
+ * (malloc'd, free it) holding *n element values, NULL where the element
+ * is Go's zero value. */
+int	extract__strs(const struct extract__view *v, const char *key,
+	    const struct json ***vals, size_t *n);
+/* map[string]T field: the value under exactly mkey, NULL if none. */
+const struct json *extract__map_get(const struct extract__view *v,
+	    const char *key, const char *mkey);
+
+/* extract_mounts.c: HostConfig Binds (+ VolumeDriver) and Mounts, or a
+ * ContainerSpec's Mounts, as "mounts"; volume.create's bind volumes;
+ * Devices as "devices". */
+void	extract__mounts(struct extract__out *o, const struct extract__view *v,
+	    int binds);
+void	extract__volume_create(struct extract__out *o,
+	    const struct extract__view *body);
+void	extract__devices(struct extract__out *o, const struct extract__view *v);
 
 #endif

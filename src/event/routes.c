@@ -6,9 +6,12 @@
  * api/swagger.yaml.  actions.c matches requests against it; docs/actions.md
  * lists it and test-actions.c keeps the two identical.
  *
- * Order: sorted by the template's first segment (see routes.h).  Inside a
- * group, rows follow dockerd's registration order and the first row that
- * matches wins.  No row with variables may shadow a later all-literal row
+ * Layout: one array per first path segment, listed in route_groups[]
+ * sorted by that segment (byte order), so the matcher finds a request's
+ * group by binary search and scans only its rows; rows whose template
+ * starts with a variable form the last group, "".  Inside a group, rows
+ * follow dockerd's registration order and the first row that matches
+ * wins.  No row with variables may shadow a later all-literal row
  * (test-actions.c checks that every row is reachable), so a literal route
  * always wins over a variable one.
  *
@@ -30,29 +33,41 @@
 #define STR	ROUTE_STREAM
 #define SEC	ROUTE_SECRET_BODY
 
-const struct route route_table[] = {
-	/* system router: ping (the CLI tries HEAD first) */
+#define GROUP(name, rows) { name, rows, sizeof(rows) / sizeof(rows[0]) }
+
+/* system router: ping (the CLI tries HEAD first) */
+static const struct route r_ping[] = {
 	{ "GET",    "/_ping",				"system.ping",		"system",	0, NULL },
 	{ "HEAD",   "/_ping",				"system.ping",		"system",	0, NULL },
+};
 
+static const struct route r_auth[] = {
 	{ "POST",   "/auth",				"auth.login",		"auth",		MUT | SEC, NULL },
+};
 
-	/* build router */
+/* build router */
+static const struct route r_build[] = {
 	{ "POST",   "/build",				"image.build",		"image",	MUT | STR, NULL },
 	{ "POST",   "/build/prune",			"build.prune",		"build",	MUT, NULL },
 	{ "POST",   "/build/cancel",			"build.cancel",		"build",	MUT, NULL },
+};
 
+static const struct route r_commit[] = {
 	{ "POST",   "/commit",				"container.commit",	"container",	MUT, NULL },
+};
 
-	/* swarm router: configs (API >= 1.30) */
+/* swarm router: configs (API >= 1.30) */
+static const struct route r_configs[] = {
 	{ "GET",    "/configs",				"config.list",		"config",	0, NULL },
 	{ "POST",   "/configs/create",			"config.create",	"config",	MUT, NULL },
 	{ "DELETE", "/configs/{id}",			"config.delete",	"config",	MUT, NULL },
 	{ "GET",    "/configs/{id}",			"config.inspect",	"config",	0, NULL },
 	{ "POST",   "/configs/{id}/update",		"config.update",	"config",	MUT, NULL },
+};
 
-	/* checkpoint router (experimental; registered before the container
-	 * router so its DELETE is not masked), then the container router */
+/* checkpoint router (experimental; registered before the container
+ * router so its DELETE is not masked), then the container router */
+static const struct route r_containers[] = {
 	{ "GET",    "/containers/{id}/checkpoints",	"checkpoint.list",	"container",	0, NULL },
 	{ "POST",   "/containers/{id}/checkpoints",	"checkpoint.create",	"container",	MUT, NULL },
 	{ "DELETE", "/containers/{id}/checkpoints/{checkpoint}", "checkpoint.delete", "container", MUT, NULL },
@@ -82,28 +97,40 @@ const struct route route_table[] = {
 	{ "POST",   "/containers/prune",		"container.prune",	"container",	MUT, NULL },
 	{ "PUT",    "/containers/{id}/archive",		"container.archive.put", "container",	MUT, NULL },
 	{ "DELETE", "/containers/{id}",			"container.delete",	"container",	MUT, NULL },
+};
 
-	/* debug router: expvar and pprof ({name}: cmdline, profile, symbol,
-	 * trace and the named profiles such as heap or goroutine) */
+/* debug router: expvar and pprof ({name}: cmdline, profile, symbol,
+ * trace and the named profiles such as heap or goroutine) */
+static const struct route r_debug[] = {
 	{ "GET",    "/debug/vars",			"system.debug",		"system",	0, NULL },
 	{ "GET",    "/debug/pprof/",			"system.debug",		"system",	0, NULL },
 	{ "GET",    "/debug/pprof/{name}",		"system.debug",		"system",	0, NULL },
+};
 
-	/* distribution router (API >= 1.30) */
+/* distribution router (API >= 1.30) */
+static const struct route r_distribution[] = {
 	{ "GET",    "/distribution/{name*}/json",	"distribution.inspect",	"distribution",	0, NULL },
+};
 
+static const struct route r_events[] = {
 	{ "GET",    "/events",				"system.events",	"system",	STR, NULL },
+};
 
-	/* container router: exec */
+/* container router: exec */
+static const struct route r_exec[] = {
 	{ "GET",    "/exec/{id}/json",			"exec.inspect",		"exec",		0, NULL },
 	{ "POST",   "/exec/{id}/start",			"exec.start",		"exec",		MUT | HIJ | STR, NULL },
 	{ "POST",   "/exec/{id}/resize",		"exec.resize",		"exec",		MUT, NULL },
+};
 
-	/* grpc router (BuildKit over h2c; deprecated in API 1.53) */
+/* grpc router (BuildKit over h2c; deprecated in API 1.53) */
+static const struct route r_grpc[] = {
 	{ "POST",   "/grpc",				"grpc.start",		"session",	MUT | HIJ | STR, NULL },
+};
 
-	/* image router; POST /images/create pulls when fromImage is given
-	 * and imports (fromSrc, or the request body) otherwise */
+/* image router; POST /images/create pulls when fromImage is given
+ * and imports (fromSrc, or the request body) otherwise */
+static const struct route r_images[] = {
 	{ "GET",    "/images/json",			"image.list",		"image",	0, NULL },
 	{ "GET",    "/images/search",			"image.search",		"image",	0, NULL },
 	{ "GET",    "/images/get",			"image.get_all",	"image",	STR, NULL },
@@ -118,11 +145,16 @@ const struct route route_table[] = {
 	{ "POST",   "/images/{name*}/tag",		"image.tag",		"image",	MUT, NULL },
 	{ "POST",   "/images/prune",			"image.prune",		"image",	MUT, NULL },
 	{ "DELETE", "/images/{name*}",			"image.delete",		"image",	MUT, NULL },
+};
 
+static const struct route r_info[] = {
 	{ "GET",    "/info",				"system.info",		"system",	0, NULL },
+};
 
-	/* network router: moby matches network ids with {id:.*} / {id:.+},
-	 * and network names are not restricted, so they may hold '/' */
+/* network router: moby matches network ids with {id:.*} / {id:.+}; the
+ * daemon does not hold network names to a pattern (it does container
+ * and volume names), so a name may contain '/' */
+static const struct route r_networks[] = {
 	{ "GET",    "/networks",			"network.list",		"network",	0, NULL },
 	{ "GET",    "/networks/",			"network.list",		"network",	0, NULL },
 	{ "GET",    "/networks/{id*}",			"network.inspect",	"network",	0, NULL },
@@ -131,14 +163,18 @@ const struct route route_table[] = {
 	{ "POST",   "/networks/{id*}/disconnect",	"network.disconnect",	"network",	MUT, NULL },
 	{ "POST",   "/networks/prune",			"network.prune",	"network",	MUT, NULL },
 	{ "DELETE", "/networks/{id*}",			"network.delete",	"network",	MUT, NULL },
+};
 
-	/* swarm router: nodes */
+/* swarm router: nodes */
+static const struct route r_nodes[] = {
 	{ "GET",    "/nodes",				"node.list",		"node",		0, NULL },
 	{ "GET",    "/nodes/{id}",			"node.inspect",		"node",		0, NULL },
 	{ "DELETE", "/nodes/{id}",			"node.delete",		"node",		MUT, NULL },
 	{ "POST",   "/nodes/{id}/update",		"node.update",		"node",		MUT, NULL },
+};
 
-	/* plugin router */
+/* plugin router */
+static const struct route r_plugins[] = {
 	{ "GET",    "/plugins",				"plugin.list",		"plugin",	0, NULL },
 	{ "GET",    "/plugins/{name*}/json",		"plugin.inspect",	"plugin",	0, NULL },
 	{ "GET",    "/plugins/privileges",		"plugin.privileges",	"plugin",	0, NULL },
@@ -150,26 +186,34 @@ const struct route route_table[] = {
 	{ "POST",   "/plugins/{name*}/upgrade",		"plugin.upgrade",	"plugin",	MUT | STR, NULL },
 	{ "POST",   "/plugins/{name*}/set",		"plugin.set",		"plugin",	MUT, NULL },
 	{ "POST",   "/plugins/create",			"plugin.create",	"plugin",	MUT, NULL },
+};
 
-	/* swarm router: secrets (API >= 1.25) */
+/* swarm router: secrets (API >= 1.25) */
+static const struct route r_secrets[] = {
 	{ "GET",    "/secrets",				"secret.list",		"secret",	0, NULL },
 	{ "POST",   "/secrets/create",			"secret.create",	"secret",	MUT, NULL },
 	{ "DELETE", "/secrets/{id}",			"secret.delete",	"secret",	MUT, NULL },
 	{ "GET",    "/secrets/{id}",			"secret.inspect",	"secret",	0, NULL },
 	{ "POST",   "/secrets/{id}/update",		"secret.update",	"secret",	MUT, NULL },
+};
 
-	/* swarm router: services */
+/* swarm router: services */
+static const struct route r_services[] = {
 	{ "GET",    "/services",			"service.list",		"service",	0, NULL },
 	{ "GET",    "/services/{id}",			"service.inspect",	"service",	0, NULL },
 	{ "POST",   "/services/create",			"service.create",	"service",	MUT, NULL },
 	{ "POST",   "/services/{id}/update",		"service.update",	"service",	MUT, NULL },
 	{ "DELETE", "/services/{id}",			"service.delete",	"service",	MUT, NULL },
 	{ "GET",    "/services/{id}/logs",		"service.logs",		"service",	STR, NULL },
+};
 
-	/* session router (BuildKit over h2c; deprecated in API 1.53) */
+/* session router (BuildKit over h2c; deprecated in API 1.53) */
+static const struct route r_session[] = {
 	{ "POST",   "/session",				"session.start",	"session",	MUT | HIJ | STR, NULL },
+};
 
-	/* swarm router: the swarm itself */
+/* swarm router: the swarm itself */
+static const struct route r_swarm[] = {
 	{ "GET",    "/swarm",				"swarm.inspect",	"swarm",	0, NULL },
 	{ "POST",   "/swarm/init",			"swarm.init",		"swarm",	MUT, NULL },
 	{ "POST",   "/swarm/join",			"swarm.join",		"swarm",	MUT, NULL },
@@ -177,27 +221,65 @@ const struct route route_table[] = {
 	{ "GET",    "/swarm/unlockkey",			"swarm.unlockkey",	"swarm",	0, NULL },
 	{ "POST",   "/swarm/update",			"swarm.update",		"swarm",	MUT, NULL },
 	{ "POST",   "/swarm/unlock",			"swarm.unlock",		"swarm",	MUT, NULL },
+};
 
+static const struct route r_system[] = {
 	{ "GET",    "/system/df",			"system.df",		"system",	0, NULL },
+};
 
-	/* swarm router: tasks */
+/* swarm router: tasks */
+static const struct route r_tasks[] = {
 	{ "GET",    "/tasks",				"task.list",		"task",		0, NULL },
 	{ "GET",    "/tasks/{id}",			"task.inspect",		"task",		0, NULL },
 	{ "GET",    "/tasks/{id}/logs",			"task.logs",		"task",		STR, NULL },
+};
 
+static const struct route r_version[] = {
 	{ "GET",    "/version",				"system.version",	"system",	0, NULL },
+};
 
-	/* volume router (PUT: API >= 1.42, cluster volumes) */
+/* volume router (PUT: API >= 1.42, cluster volumes) */
+static const struct route r_volumes[] = {
 	{ "GET",    "/volumes",				"volume.list",		"volume",	0, NULL },
 	{ "GET",    "/volumes/{name*}",			"volume.inspect",	"volume",	0, NULL },
 	{ "POST",   "/volumes/create",			"volume.create",	"volume",	MUT, NULL },
 	{ "POST",   "/volumes/prune",			"volume.prune",		"volume",	MUT, NULL },
 	{ "PUT",    "/volumes/{name*}",			"volume.update",	"volume",	MUT, NULL },
 	{ "DELETE", "/volumes/{name*}",			"volume.delete",	"volume",	MUT, NULL },
+};
 
-	/* system router: CORS preflight, any path (dockerd's
-	 * /{anyroute:.*}); names no object */
+/* system router: CORS preflight, any path (dockerd's
+ * /{anyroute:.*}); names no object */
+static const struct route r_any[] = {
 	{ "OPTIONS", "/{path*}",			"system.options",	NULL,		0, NULL },
 };
 
-const size_t route_table_len = sizeof(route_table) / sizeof(route_table[0]);
+const struct route_group route_groups[] = {
+	GROUP("_ping", r_ping),
+	GROUP("auth", r_auth),
+	GROUP("build", r_build),
+	GROUP("commit", r_commit),
+	GROUP("configs", r_configs),
+	GROUP("containers", r_containers),
+	GROUP("debug", r_debug),
+	GROUP("distribution", r_distribution),
+	GROUP("events", r_events),
+	GROUP("exec", r_exec),
+	GROUP("grpc", r_grpc),
+	GROUP("images", r_images),
+	GROUP("info", r_info),
+	GROUP("networks", r_networks),
+	GROUP("nodes", r_nodes),
+	GROUP("plugins", r_plugins),
+	GROUP("secrets", r_secrets),
+	GROUP("services", r_services),
+	GROUP("session", r_session),
+	GROUP("swarm", r_swarm),
+	GROUP("system", r_system),
+	GROUP("tasks", r_tasks),
+	GROUP("version", r_version),
+	GROUP("volumes", r_volumes),
+	GROUP("", r_any),
+};
+
+const size_t route_groups_len = sizeof(route_groups) / sizeof(route_groups[0]);

@@ -6,10 +6,12 @@
  * text or a variable.  "{id}" matches exactly one non-empty segment;
  * "{name*}" matches one or more non-empty segments, greedily, so that the
  * literal segments after it still match (moby's {name:.*}).  At most one
- * greedy variable per template.  The table is sorted by the first segment
- * of the template (byte order; templates that start with a variable sort
- * last), which lets the matcher binary-search to its group; the unit test
- * checks the order. */
+ * greedy variable per template.
+ *
+ * Rows are grouped by the first segment of their template; groups are
+ * sorted by it (byte order), and the rows whose template starts with a
+ * variable form the last group, named "".  The unit test checks this.
+ * Rows are numbered across the groups, in order, for actions_entry(). */
 #ifndef DA_ROUTES_H
 #define DA_ROUTES_H
 
@@ -28,11 +30,21 @@ struct route {
 					 * (dockerd's r.Form.Get(key) != "") */
 };
 
-extern const struct route route_table[];
-extern const size_t route_table_len;
+#define ROUTE_GROUP_NAME_MAX 16
 
-/* actions_classify, also returning the index of the matching table entry,
- * or -1 for "unknown".  For tests. */
+struct route_group {
+	char			 rg_name[ROUTE_GROUP_NAME_MAX];	/* first segment; "" last */
+	const struct route	*rg_rows;
+	size_t			 rg_count;
+};
+
+extern const struct route_group route_groups[];
+extern const size_t route_groups_len;
+
+/* actions.c: the i-th row across all groups (NULL past the end), and
+ * actions_classify also returning the matching row's number, or -1 for
+ * "unknown".  For tests. */
+const struct route *actions__row(size_t i);
 long	actions__classify(const char *method, const char *target,
 	    size_t target_len, struct route_match *m);
 

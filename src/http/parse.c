@@ -116,42 +116,16 @@ parse_headers(const char *p, const char *end, struct http_head *h,
 	}
 }
 
-int
-http_parse_request(const char *buf, size_t len, size_t max_head,
-    struct http_head *h, int *status, const char **why)
+/* "METHOD SP request-target SP HTTP/1.x" in [buf, eol). */
+static int
+parse_request_line(const char *buf, const char *eol, struct http_head *h,
+    int *status, const char **why)
 {
-	const char *end, *p, *eol, *sp1, *sp2, *next;
-	size_t hl;
+	const char *sp1, *sp2;
 
-	*status = 400;
-	/* Go tolerates leading blank lines between requests; so do we. */
-	hl = find_head_end(buf, len < max_head ? len : max_head);
-	if (hl == 0) {
-		if (len >= max_head) {
-			if (memchr(buf, '\n', max_head) == NULL)
-				return (*status = 414, *why = "request line too long",
-				    HTTP_BAD);
-			return (*status = 431, *why = "request header block too large",
-			    HTTP_BAD);
-		}
-		/* Reject garbage early instead of waiting for a blank line. */
-		if ((p = memchr(buf, '\n', len)) != NULL) {
-			for (const char *x = buf; x < p; x++)
-				if (*x == ' ')
-					goto incomplete_ok;
-			return (*why = "malformed request line", HTTP_BAD);
-		}
-incomplete_ok:
-		return HTTP_INCOMPLETE;
-	}
-	end = buf + hl;
-	memset(h, 0, offsetof(struct http_head, headers));
-	if ((next = next_line(buf, end, &eol)) == NULL)
-		return (*why = "malformed request line", HTTP_BAD);
-	p = buf;
-	for (sp1 = p; sp1 < eol && tchar[(unsigned char)*sp1]; sp1++)
+	for (sp1 = buf; sp1 < eol && tchar[(unsigned char)*sp1]; sp1++)
 		;
-	if (sp1 == p || sp1 == eol || *sp1 != ' ')
+	if (sp1 == buf || sp1 == eol || *sp1 != ' ')
 		return (*why = "malformed request line (method)", HTTP_BAD);
 	sp2 = sp1 + 1;
 	while (sp2 < eol && *sp2 != ' ') {
@@ -168,10 +142,44 @@ incomplete_ok:
 			    HTTP_BAD);
 		return (*why = "malformed request line (version)", HTTP_BAD);
 	}
-	h->method = p;
-	h->method_len = (size_t)(sp1 - p);
+	h->method = buf;
+	h->method_len = (size_t)(sp1 - buf);
 	h->target = sp1 + 1;
 	h->target_len = (size_t)(sp2 - sp1 - 1);
+	return 0;
+}
+
+int
+http_parse_request(const char *buf, size_t len, size_t max_head,
+    struct http_head *h, int *status, const char **why)
+{
+	const char *end, *eol, *next;
+	size_t hl;
+
+	*status = 400;
+	memset(h, 0, offsetof(struct http_head, headers));
+	hl = find_head_end(buf, len < max_head ? len : max_head);
+	if (hl == 0) {
+		/* Refuse a bad request line as soon as it is complete,
+		 * instead of waiting for a blank line that may never come. */
+		next = next_line(buf, buf + (len < max_head ? len : max_head), &eol);
+		if (next != NULL &&
+		    parse_request_line(buf, eol, h, status, why) != 0)
+			return HTTP_BAD;
+		if (len >= max_head) {
+			if (next == NULL)
+				return (*status = 414, *why = "request line too long",
+				    HTTP_BAD);
+			return (*status = 431, *why = "request header block too large",
+			    HTTP_BAD);
+		}
+		return HTTP_INCOMPLETE;
+	}
+	end = buf + hl;
+	if ((next = next_line(buf, end, &eol)) == NULL)
+		return (*why = "malformed request line", HTTP_BAD);
+	if (parse_request_line(buf, eol, h, status, why) != 0)
+		return HTTP_BAD;
 	if (parse_headers(next, end, h, status, why) != 0)
 		return HTTP_BAD;
 	h->head_len = hl;

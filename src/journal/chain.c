@@ -156,13 +156,17 @@ jrn__line_frame(const char *line, size_t len, uint64_t *seq,
     const char **prev_hex, char *why)
 {
 	const char *suf;
+	size_t digits = 0;
 	uint64_t s;
 
 	if ((s = jrn__line_seq(line, len)) == 0) {
 		snprintf(why, 96, "does not start with {\"v\":1,\"seq\":N,");
 		return -1;
 	}
-	if (len < JRN_LINE_PREFIX_LEN + 2 + JRN_LINE_SUFFIX_LEN) {
+	for (uint64_t v = s; v > 0; v /= 10)
+		digits++;
+	/* with no members the prefix's comma is the suffix's */
+	if (len < JRN_LINE_PREFIX_LEN + digits + JRN_LINE_SUFFIX_LEN) {
 		snprintf(why, 96, "too short for a record");
 		return -1;
 	}

@@ -81,6 +81,8 @@ check_line(struct journal *j, struct scan *sc, const char *line, size_t len,
 		    sc->chained ? "; cut with the record before it" :
 		    " (genesis)");
 		return sc->good ? -2 : -1;
+	} else if (!sc->chained) {
+		memcpy(sc->h, genesis, JRN_HASH_LEN);
 	}
 	memcpy(sc->prev_h, sc->h, JRN_HASH_LEN);
 	jrn__md_step(&j->j_md, sc->h, line, len + 1, sc->h);

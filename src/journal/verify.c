@@ -255,10 +255,9 @@ int
 jrn_verify(const char *dir, struct jrn_verify_result *res, char *err)
 {
 	struct vstate st;
-	char done_upto[JRN_SEGNAME_LEN] = "";
 	char **segs;
 	size_t n;
-	int rc, retries = 0, more = 1;
+	int rc, retries = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&st, 0, sizeof(st));
@@ -275,19 +274,12 @@ jrn_verify(const char *dir, struct jrn_verify_result *res, char *err)
 	if (jrn__md_init(&st.md) != DA_OK)
 		return da_seterr(err, DA_E_NOMEM, "verify: out of memory");
 	res->ok = 1;
-	/* segments created while we read are verified too */
-	while (more && !st.done) {
-		if ((rc = jrn_segments(dir, &segs, &n, err)) != DA_OK)
-			break;
-		more = 0;
-		for (size_t i = 0; i < n && !st.done && rc == DA_OK; i++) {
-			if (strcmp(segs[i], done_upto) <= 0)
-				continue;
+	/* the segments there now; a writer that rotates meanwhile only adds
+	 * later ones, and chasing them could go on for ever */
+	if ((rc = jrn_segments(dir, &segs, &n, err)) == DA_OK) {
+		for (size_t i = 0; i < n && !st.done && rc == DA_OK; i++)
 			rc = verify_segment(&st, dir, segs[i], i + 1 == n,
 			    &retries, err);
-			snprintf(done_upto, sizeof(done_upto), "%s", segs[i]);
-			more = 1;
-		}
 		jrn_segments_free(segs, n);
 	}
 	if (rc == DA_OK && !st.done && st.pend != P_NONE)

@@ -43,8 +43,8 @@ struct jrn_verify_result {
 /* Verify the journal in dir.  DA_OK when verification ran to a verdict (in
  * res->ok); DA_E_NOTFOUND (not a journal), DA_E_IO, DA_E_NOMEM when it could
  * not, with err set.  Safe while a writer appends: a partial last line is
- * re-read a few times before it counts as truncation, and segments created
- * meanwhile are verified too. */
+ * re-read a few times before it counts as truncation; segments created
+ * after verification started are not looked at. */
 int	jrn_verify(const char *dir, struct jrn_verify_result *res, char *err);
 
 #endif

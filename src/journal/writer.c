@@ -115,6 +115,13 @@ build_line(char *p, size_t ll, const struct jrn_entry *e,
 	(void)ll;
 }
 
+static void
+set_health(struct journal *j, int ok)
+{
+	__atomic_store_n(&j->j_healthy, ok, __ATOMIC_RELEASE);
+	notify(j);
+}
+
 /* Cut the current segment back to its durable length. */
 static int
 cut_back(struct journal *j, char *err)
@@ -192,6 +199,11 @@ write_pending(struct journal *j, char *err)
 			(void)cut_back(j, NULL);
 			return -1;
 		}
+		if (!__atomic_load_n(&j->j_healthy, __ATOMIC_ACQUIRE)) {
+			/* before durable moves, so a waiter sees both */
+			log_info("journal: writing again after failures");
+			set_health(j, 1);
+		}
 		j->j_seg_len += j->j_wbuf.len;
 		memcpy(j->j_head, h, JRN_HASH_LEN);
 		j->j_last_seq = seq;
@@ -219,19 +231,12 @@ write_pending(struct journal *j, char *err)
 	return 0;
 }
 
-static void
-set_health(struct journal *j, int ok)
-{
-	__atomic_store_n(&j->j_healthy, ok, __ATOMIC_RELEASE);
-	notify(j);
-}
-
 static void *
 writer_main(void *arg)
 {
 	struct journal *j = arg;
 	char err[DA_ERRLEN];
-	int failing = 0, close_fails = 0;
+	int close_fails = 0;
 	sigset_t all;
 
 	sigfillset(&all);	/* signals belong to the main thread */
@@ -252,18 +257,13 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&j->j_mu);
 		err[0] = '\0';
 		if (write_pending(j, err) == 0) {
-			if (failing) {
-				failing = 0;
-				log_info("journal: writing again after failures");
-				set_health(j, 1);
-			}
+			/* health was restored on the way */
 			pthread_mutex_lock(&j->j_mu);
 			continue;
 		}
 		pthread_mutex_lock(&j->j_mu);
 		j->j_write_errors++;
-		if (!failing) {
-			failing = 1;
+		if (__atomic_load_n(&j->j_healthy, __ATOMIC_ACQUIRE)) {
 			log_warnx("journal: %s; records stay queued, retrying "
 			    "every second", err);
 			set_health(j, 0);

@@ -92,6 +92,12 @@ size_t		 json_keylen_at(const struct json *v, size_t i);	/* keys may hold NUL */
 const struct json *json_get(const struct json *v, const char *key);
 int		 json_key_match(const char *name, size_t namelen,
 		    const char *key);
+/* For loops over every member matching key (duplicates, case variants):
+ * the first member at index >= *i that matches, with *i set to its index;
+ * NULL when there is none or obj is not an object.
+ *	for (i = 0; (m = json_next_match(obj, "Env", &i)) != NULL; i++) */
+const struct json *json_next_match(const struct json *obj, const char *key,
+		    size_t *i);
 /* Dotted path of json_get steps: json_path(v, "HostConfig.Privileged"). */
 const struct json *json_path(const struct json *v, const char *dotted);
 

@@ -828,12 +828,22 @@ fold_eq_runes(const unsigned char *m, size_t ml, const unsigned char *k,
 }
 
 static int
-key_match(const char *name, size_t ml, const char *key, size_t kl)
+is_ascii(const char *key, size_t kl)
+{
+	size_t i;
+
+	for (i = 0; i < kl; i++)
+		if ((unsigned char)key[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+static inline int
+key_match(const char *name, size_t ml, const char *key, size_t kl, int ascii)
 {
 	const unsigned char *m = (const unsigned char *)name;
 	const unsigned char *k = (const unsigned char *)key;
 	size_t i;
-	int ascii = 1;
 
 	if (ml == kl) {
 		for (i = 0; i < kl; i++) {
@@ -843,34 +853,56 @@ key_match(const char *name, size_t ml, const char *key, size_t kl)
 		}
 		return 1;
 	}
-	if (ml < kl)
-		return 0;
-	for (i = 0; i < kl; i++)
-		if (k[i] >= 0x80)
-			ascii = 0;
-	return ascii && fold_eq_runes(m, ml, k, kl);
+	/* only the multi-byte runes that fold to ASCII make a name longer */
+	return ml > kl && ascii && fold_eq_runes(m, ml, k, kl);
 }
 
 int
 json_key_match(const char *name, size_t namelen, const char *key)
 {
+	size_t kl;
+
 	if (name == NULL || key == NULL)
 		return 0;
-	return key_match(name, namelen, key, strlen(key));
+	kl = strlen(key);
+	return key_match(name, namelen, key, kl, is_ascii(key, kl));
 }
 
 static const struct json *
 get_n(const struct json *v, const char *key, size_t kl)
 {
+	const struct json *m;
 	size_t i;
+	int ascii = is_ascii(key, kl);
 
 	if (v == NULL || v->type != JSON_OBJECT)
 		return NULL;
 	for (i = v->len; i-- > 0;) {
-		const struct json *m = &v->u.kids[i];
-
-		if (key_match(m->key, m->keylen, key, kl))
+		m = &v->u.kids[i];
+		if (key_match(m->key, m->keylen, key, kl, ascii))
 			return m;
+	}
+	return NULL;
+}
+
+const struct json *
+json_next_match(const struct json *obj, const char *key, size_t *i)
+{
+	const struct json *m;
+	size_t kl, j;
+	int ascii;
+
+	if (obj == NULL || obj->type != JSON_OBJECT || key == NULL)
+		return NULL;
+	kl = strlen(key);
+	ascii = is_ascii(key, kl);
+	for (j = *i; j < obj->len; j++) {
+		m = &obj->u.kids[j];
+		if (m->keylen >= kl && key_match(m->key, m->keylen, key, kl,
+		    ascii)) {
+			*i = j;
+			return m;
+		}
 	}
 	return NULL;
 }

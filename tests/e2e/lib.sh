@@ -109,6 +109,18 @@ $hay"
     return 1
 }
 
+# check_rc DESC RC OUTPUT: RC (a command's exit status) is 0; OUTPUT is shown on failure
+check_rc() {
+    if [ "$2" -eq 0 ]; then
+        pass "$1"
+        return 0
+    fi
+    fail "$1" "exit status: $2
+output:
+$3"
+    return 1
+}
+
 # check_true DESC BASH-CONDITION-STRING [CONTEXT]
 check_true() {
     local desc=$1 cond=$2 ctx=${3:-}

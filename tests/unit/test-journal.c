@@ -73,8 +73,8 @@ members(char *out, size_t cap, int t, int i, size_t len)
 	    "\"action\":\"container.create\",\"pad\":\"", t, i);
 	size_t k = (size_t)n;
 
-	while (k + 2 < len && k + 3 < cap)
-		out[k++] = (char)('a' + (i + (int)k) % 26);
+	for (; k + 2 < len && k + 3 < cap; k++)
+		out[k] = (char)('a' + (i + (int)k) % 26);
 	out[k++] = '"';
 	out[k] = '\0';
 	return k;

@@ -1,0 +1,1174 @@
+/* extract.c -- the "security" member of an event: the settings in a Docker
+ * request body (and query) that decide what a container, exec, volume,
+ * network, plugin or service may do on the host, read the way dockerd's Go
+ * decoder reads them (views, see extract.h).  Also the object name and
+ * image of create-like calls.  Copies no secret: Env gives names only,
+ * build args names only, volume driver options never.  Mounts and devices
+ * are in extract_mounts.c. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "event/extract.h"
+
+/* ---- views: Go decoding replayed (see extract.h) ---- */
+
+static void
+view_init(struct extract__view *v, int *nomem)
+{
+	memset(v, 0, sizeof(*v));
+	v->obj = v->inl;
+	v->cap = sizeof(v->inl) / sizeof(v->inl[0]);
+	v->nomem = nomem;
+}
+
+static void
+view_add(struct extract__view *v, const struct json *o)
+{
+	const struct json **p;
+	size_t ncap;
+
+	if (v->n == v->cap) {
+		ncap = v->cap * 2;
+		if (v->obj == v->inl) {
+			if ((p = malloc(ncap * sizeof(*p))) != NULL)
+				memcpy(p, v->inl, v->n * sizeof(*p));
+		} else {
+			p = realloc(v->obj, ncap * sizeof(*p));
+		}
+		if (p == NULL) {
+			if (v->nomem != NULL)
+				*v->nomem = 1;
+			return;
+		}
+		v->obj = p;
+		v->cap = ncap;
+	}
+	v->obj[v->n++] = o;
+}
+
+static int
+is_field(const struct json *o, size_t i, const char *key)
+{
+	return json_key_match(json_key_at(o, i), json_keylen_at(o, i), key);
+}
+
+void
+extract__view_root(struct extract__view *v, const struct json *obj,
+    int *nomem)
+{
+	view_init(v, nomem);
+	if (json_type(obj) == JSON_OBJECT)
+		view_add(v, obj);
+}
+
+void
+extract__view_field(struct extract__view *v,
+    const struct extract__view *parent, const char *key, int ptr)
+{
+	const struct json *m;
+	size_t i, j;
+
+	view_init(v, parent->nomem);
+	for (i = 0; i < parent->n; i++) {
+		for (j = 0; j < json_len(parent->obj[i]); j++) {
+			if (!is_field(parent->obj[i], j, key))
+				continue;
+			m = json_at(parent->obj[i], j);
+			if (json_type(m) == JSON_NULL && ptr)
+				v->n = 0;
+			else if (json_type(m) == JSON_OBJECT)
+				view_add(v, m);
+		}
+	}
+}
+
+void
+extract__view_free(struct extract__view *v)
+{
+	if (v->obj != v->inl)
+		free(v->obj);
+	v->obj = v->inl;
+	v->n = 0;
+	v->cap = sizeof(v->inl) / sizeof(v->inl[0]);
+}
+
+void
+extract__views_free(struct extract__view *elems, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		extract__view_free(&elems[i]);
+	free(elems);
+}
+
+/* A slice field's history: occurrences up to *skip are before the last
+ * reset (null or []), *len is the final length; returns 0 when nil. */
+static int
+slice_scan(const struct extract__view *v, const char *key, size_t *skip,
+    size_t *len)
+{
+	const struct json *m;
+	size_t i, j, occ = 0;
+	int present = 0;
+
+	*skip = *len = 0;
+	for (i = 0; i < v->n; i++) {
+		for (j = 0; j < json_len(v->obj[i]); j++) {
+			if (!is_field(v->obj[i], j, key))
+				continue;
+			m = json_at(v->obj[i], j);
+			occ++;
+			if (json_type(m) == JSON_NULL) {
+				*skip = occ;
+				*len = 0;
+				present = 0;
+			} else if (json_type(m) == JSON_ARRAY) {
+				if ((*len = json_len(m)) == 0)
+					*skip = occ;
+				present = 1;
+			}
+		}
+	}
+	return present;
+}
+
+/* Calls fn(arg, element index, element) for the elements of every array
+ * decoded into the slice since its last reset, below len. */
+static void
+slice_replay(const struct extract__view *v, const char *key, size_t skip,
+    size_t len, void (*fn)(void *, size_t, const struct json *), void *arg)
+{
+	const struct json *m;
+	size_t i, j, k, occ = 0;
+
+	for (i = 0; i < v->n; i++) {
+		for (j = 0; j < json_len(v->obj[i]); j++) {
+			if (!is_field(v->obj[i], j, key))
+				continue;
+			m = json_at(v->obj[i], j);
+			if (++occ <= skip || json_type(m) != JSON_ARRAY)
+				continue;
+			for (k = 0; k < json_len(m) && k < len; k++)
+				fn(arg, k, json_at(m, k));
+		}
+	}
+}
+
+static void
+elem_add(void *arg, size_t k, const struct json *e)
+{
+	struct extract__view *elems = arg;
+
+	if (json_type(e) == JSON_OBJECT)
+		view_add(&elems[k], e);
+}
+
+int
+extract__view_elems(const struct extract__view *parent, const char *key,
+    struct extract__view **elems, size_t *n)
+{
+	size_t skip, len, i;
+	int present = slice_scan(parent, key, &skip, &len);
+
+	*elems = NULL;
+	*n = 0;
+	if (len == 0)
+		return present;
+	if ((*elems = calloc(len, sizeof(**elems))) == NULL) {
+		if (parent->nomem != NULL)
+			*parent->nomem = 1;
+		return present;
+	}
+	for (i = 0; i < len; i++)
+		view_init(&(*elems)[i], parent->nomem);
+	slice_replay(parent, key, skip, len, elem_add, *elems);
+	*n = len;
+	return present;
+}
+
+static void
+str_set(void *arg, size_t k, const struct json *e)
+{
+	const struct json **vals = arg;
+
+	if (json_type(e) != JSON_NULL)
+		vals[k] = e;
+}
+
+int
+extract__strs(const struct extract__view *v, const char *key,
+    const struct json ***vals, size_t *n)
+{
+	size_t skip, len;
+	int present = slice_scan(v, key, &skip, &len);
+
+	*vals = NULL;
+	*n = 0;
+	if (!present)
+		return 0;
+	if ((*vals = calloc(len ? len : 1, sizeof(**vals))) == NULL) {
+		if (v->nomem != NULL)
+			*v->nomem = 1;
+		return 0;
+	}
+	slice_replay(v, key, skip, len, str_set, *vals);
+	*n = len;
+	return 1;
+}
+
+const struct json *
+extract__scalar(const struct extract__view *v, const char *key)
+{
+	const struct json *r = NULL, *m;
+	size_t i, j;
+
+	for (i = 0; i < v->n; i++) {
+		for (j = 0; j < json_len(v->obj[i]); j++) {
+			if (is_field(v->obj[i], j, key) &&
+			    json_type(m = json_at(v->obj[i], j)) != JSON_NULL)
+				r = m;
+		}
+	}
+	return r;
+}
+
+const struct json *
+extract__last(const struct extract__view *v, const char *key)
+{
+	const struct json *r = NULL, *m;
+	size_t i, j;
+
+	for (i = 0; i < v->n; i++) {
+		for (j = 0; j < json_len(v->obj[i]); j++) {
+			if (is_field(v->obj[i], j, key)) {
+				m = json_at(v->obj[i], j);
+				r = json_type(m) == JSON_NULL ? NULL : m;
+			}
+		}
+	}
+	return r;
+}
+
+static int
+key_is(const struct json *o, size_t i, const char *k, size_t kl)
+{
+	return json_keylen_at(o, i) == kl && memcmp(json_key_at(o, i), k,
+	    kl) == 0;
+}
+
+const struct json *
+extract__map_get(const struct extract__view *v, const char *key,
+    const char *mkey)
+{
+	const struct json *r = NULL, *m;
+	size_t i, j, k, kl = strlen(mkey);
+
+	for (i = 0; i < v->n; i++) {
+		for (j = 0; j < json_len(v->obj[i]); j++) {
+			if (!is_field(v->obj[i], j, key))
+				continue;
+			m = json_at(v->obj[i], j);
+			if (json_type(m) == JSON_NULL)
+				r = NULL;
+			for (k = 0; json_type(m) == JSON_OBJECT &&
+			    k < json_len(m); k++)
+				if (key_is(m, k, mkey, kl))
+					r = json_at(m, k);
+		}
+	}
+	return r;
+}
+
+/* ---- map fields, output sorted by key, last duplicate wins ---- */
+
+struct ment {
+	const char		*k;
+	size_t			 kl;
+	const struct json	*v;
+	size_t			 seq;
+};
+
+static int
+ment_cmp(const void *a, const void *b)
+{
+	const struct ment *x = a, *y = b;
+	int c = memcmp(x->k, y->k, x->kl < y->kl ? x->kl : y->kl);
+
+	if (c != 0)
+		return c;
+	if (x->kl != y->kl)
+		return x->kl < y->kl ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The map's entries (malloc'd, sorted, one per key); 0 when nil. */
+static int
+map_collect(const struct extract__view *v, const char *key,
+    struct ment **out, size_t *n)
+{
+	const struct json *m;
+	size_t i, j, k, occ = 0, skip = 0, cnt = 0, w;
+	struct ment *e;
+	int present = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (i = 0; i < v->n; i++) {
+		for (j = 0; j < json_len(v->obj[i]); j++) {
+			if (!is_field(v->obj[i], j, key))
+				continue;
+			m = json_at(v->obj[i], j);
+			occ++;
+			if (json_type(m) == JSON_NULL) {
+				skip = occ;
+				cnt = 0;
+				present = 0;
+			} else if (json_type(m) == JSON_OBJECT) {
+				cnt += json_len(m);
+				present = 1;
+			}
+		}
+	}
+	if (!present || cnt == 0)
+		return present;
+	if ((e = calloc(cnt, sizeof(*e))) == NULL) {
+		if (v->nomem != NULL)
+			*v->nomem = 1;
+		return 0;
+	}
+	occ = 0;
+	cnt = 0;
+	for (i = 0; i < v->n; i++) {
+		for (j = 0; j < json_len(v->obj[i]); j++) {
+			if (!is_field(v->obj[i], j, key))
+				continue;
+			m = json_at(v->obj[i], j);
+			if (++occ <= skip || json_type(m) != JSON_OBJECT)
+				continue;
+			for (k = 0; k < json_len(m); k++, cnt++) {
+				e[cnt].k = json_key_at(m, k);
+				e[cnt].kl = json_keylen_at(m, k);
+				e[cnt].v = json_at(m, k);
+				e[cnt].seq = cnt;
+			}
+		}
+	}
+	qsort(e, cnt, sizeof(*e), ment_cmp);
+	for (i = 0, w = 0; i < cnt; i++) {
+		if (i + 1 < cnt && e[i].kl == e[i + 1].kl &&
+		    memcmp(e[i].k, e[i + 1].k, e[i].kl) == 0)
+			continue;
+		e[w++] = e[i];
+	}
+	*out = e;
+	*n = w;
+	return 1;
+}
+
+/* ---- output helpers ---- */
+
+typedef void (*put_fn)(struct jw *, const char *, size_t);
+
+static void
+out_null(struct extract__out *o, const char *k)
+{
+	if (o->nulls)
+		jw_null(o->w, k);
+}
+
+static void
+out_str(struct extract__out *o, const char *k, const struct json *v)
+{
+	if (json_type(v) == JSON_STRING)
+		jw_strn(o->w, k, json_str(v), json_strlen(v));
+	else
+		out_null(o, k);
+}
+
+static void
+out_bool(struct extract__out *o, const char *k, const struct json *v)
+{
+	if (json_type(v) == JSON_TRUE || json_type(v) == JSON_FALSE)
+		jw_bool(o->w, k, json_is_true(v));
+	else
+		out_null(o, k);
+}
+
+/* A member whose key may hold any bytes (map keys), string value. */
+static void
+out_kv(struct jw *w, const char *k, size_t kl, const char *s, size_t n)
+{
+	struct buf *b = w->b;
+	int rc;
+
+	if (jw_value_begin(w, NULL) != 0)
+		return;
+	if ((rc = buf_putc(b, '"')) == 0 && (rc = json_escape(b, k, kl)) == 0 &&
+	    (rc = buf_append(b, "\":\"", 3)) == 0 &&
+	    (rc = json_escape(b, s, n)) == 0)
+		rc = buf_putc(b, '"');
+	if (rc != 0 && w->err == 0)
+		w->err = rc;
+}
+
+static void
+put_plain(struct jw *w, const char *s, size_t n)
+{
+	jw_strn(w, NULL, s, n);
+}
+
+/* Env entry: the name only, never the value. */
+static void
+put_env_name(struct jw *w, const char *s, size_t n)
+{
+	const char *eq = memchr(s, '=', n);
+
+	jw_strn(w, NULL, s, eq ? (size_t)(eq - s) : n);
+}
+
+/* Capability as moby's NormalizeLegacyCapabilities sees it: Go's
+ * strings.ToUpper (which also maps U+017F to S and U+0131 to I), "ALL"
+ * as is, else with a "CAP_" prefix. */
+static void
+put_cap(struct jw *w, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf b;
+	size_t i;
+	int rc;
+
+	buf_init(&b, n + 8);
+	rc = buf_append(&b, "CAP_", 4);
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((unsigned)(p[i] - 'a') < 26) {
+			rc = buf_putc(&b, (char)(p[i] - 32));
+		} else if (i + 1 < n && p[i] == 0xc5 && p[i + 1] == 0xbf) {
+			rc = buf_putc(&b, 'S');
+			i++;
+		} else if (i + 1 < n && p[i] == 0xc4 && p[i + 1] == 0xb1) {
+			rc = buf_putc(&b, 'I');
+			i++;
+		} else {
+			rc = buf_putc(&b, (char)p[i]);
+		}
+	}
+	if (rc != 0)
+		jw_strn(w, NULL, s, n);
+	else if (b.len == 7 && memcmp(b.data + 4, "ALL", 3) == 0)
+		jw_strn(w, NULL, "ALL", 3);
+	else if (b.len >= 8 && memcmp(b.data + 4, "CAP_", 4) == 0)
+		jw_strn(w, NULL, b.data + 4, b.len - 4);
+	else
+		jw_strn(w, NULL, b.data, b.len);
+	buf_free(&b);
+}
+
+/* A []string field (Go's element-wise merging). */
+static void
+out_strs(struct extract__out *o, const char *okey,
+    const struct extract__view *v, const char *key, put_fn put)
+{
+	const struct json **vals;
+	size_t i, n;
+
+	if (!extract__strs(v, key, &vals, &n)) {
+		out_null(o, okey);
+		return;
+	}
+	jw_arr_begin(o->w, okey);
+	for (i = 0; i < n; i++) {
+		if (vals[i] == NULL)
+			put(o->w, "", 0);
+		else if (json_type(vals[i]) == JSON_STRING)
+			put(o->w, json_str(vals[i]), json_strlen(vals[i]));
+	}
+	jw_arr_end(o->w);
+	free(vals);
+}
+
+/* A strslice.StrSlice field (Cmd, Entrypoint, CapAdd, CapDrop): a string
+ * or an array of strings, each decode replacing the whole value. */
+static void
+out_strslice(struct extract__out *o, const char *okey,
+    const struct extract__view *v, const char *key, put_fn put)
+{
+	const struct json *m = extract__last(v, key), *e;
+	size_t i;
+
+	if (json_type(m) == JSON_STRING) {
+		jw_arr_begin(o->w, okey);
+		put(o->w, json_str(m), json_strlen(m));
+		jw_arr_end(o->w);
+		return;
+	}
+	if (json_type(m) != JSON_ARRAY) {
+		out_null(o, okey);
+		return;
+	}
+	jw_arr_begin(o->w, okey);
+	for (i = 0; i < json_len(m); i++) {
+		e = json_at(m, i);
+		if (json_type(e) == JSON_STRING)
+			put(o->w, json_str(e), json_strlen(e));
+		else if (json_type(e) == JSON_NULL)
+			put(o->w, "", 0);
+	}
+	jw_arr_end(o->w);
+}
+
+/* A map[string]string field as an object sorted by key. */
+static void
+out_map(struct extract__out *o, const char *okey,
+    const struct extract__view *v, const char *key)
+{
+	struct ment *e;
+	size_t i, n;
+
+	if (!map_collect(v, key, &e, &n)) {
+		out_null(o, okey);
+		return;
+	}
+	jw_obj_begin(o->w, okey);
+	for (i = 0; i < n; i++) {
+		if (json_type(e[i].v) == JSON_STRING)
+			out_kv(o->w, e[i].k, e[i].kl, json_str(e[i].v),
+			    json_strlen(e[i].v));
+		else if (json_type(e[i].v) == JSON_NULL)
+			out_kv(o->w, e[i].k, e[i].kl, "", 0);
+	}
+	jw_obj_end(o->w);
+	free(e);
+}
+
+/* PortBindings (map[port][]{HostIp,HostPort}) as a list sorted by port. */
+static void
+out_ports(struct extract__out *o, const struct extract__view *hc)
+{
+	struct extract__view bv;
+	const struct json *arr, *ip, *port;
+	struct ment *e;
+	size_t i, k, n;
+
+	if (!map_collect(hc, "PortBindings", &e, &n)) {
+		out_null(o, "port_bindings");
+		return;
+	}
+	jw_arr_begin(o->w, "port_bindings");
+	for (i = 0; i < n; i++) {
+		arr = e[i].v;
+		for (k = 0; k < json_len(arr) && json_type(arr) == JSON_ARRAY;
+		    k++) {
+			extract__view_root(&bv, json_at(arr, k), hc->nomem);
+			ip = extract__scalar(&bv, "HostIp");
+			port = extract__scalar(&bv, "HostPort");
+			jw_obj_begin(o->w, NULL);
+			jw_strn(o->w, "port", e[i].k, e[i].kl);
+			jw_strn(o->w, "host_ip", json_str(ip) ? json_str(ip) : "",
+			    json_strlen(ip));
+			jw_strn(o->w, "host_port", json_str(port) ?
+			    json_str(port) : "", json_strlen(port));
+			jw_obj_end(o->w);
+			extract__view_free(&bv);
+		}
+	}
+	jw_arr_end(o->w);
+	free(e);
+}
+
+/* Begin an object member that is dropped again if nothing is written
+ * into it. */
+struct mark {
+	size_t		len;
+	size_t		after;
+	unsigned char	nc;
+};
+
+static void
+obj_open(struct jw *w, const char *key, struct mark *m)
+{
+	m->len = w->b->len;
+	m->nc = w->need_comma[w->depth];
+	jw_obj_begin(w, key);
+	m->after = w->b->len;
+}
+
+static void
+obj_close(struct jw *w, struct mark *m)
+{
+	if (w->err == 0 && w->b->len == m->after && w->depth > 0) {
+		w->depth--;
+		w->need_comma[w->depth] = m->nc;
+		w->b->len = m->len;
+		if (w->b->data != NULL)
+			w->b->data[m->len] = '\0';
+		return;
+	}
+	jw_obj_end(w);
+}
+
+/* ---- SecurityOpt, as moby's parseSecurityOpt reads it ---- */
+
+static int
+seq(const char *s, size_t n, const char *lit)
+{
+	return n == strlen(lit) && memcmp(s, lit, n) == 0;
+}
+
+static int
+parse_gobool(const char *s, size_t n)
+{
+	if (seq(s, n, "1") || seq(s, n, "t") || seq(s, n, "T") ||
+	    seq(s, n, "TRUE") || seq(s, n, "true") || seq(s, n, "True"))
+		return 1;
+	if (seq(s, n, "0") || seq(s, n, "f") || seq(s, n, "F") ||
+	    seq(s, n, "FALSE") || seq(s, n, "false") || seq(s, n, "False"))
+		return 0;
+	return -1;
+}
+
+/* A seccomp value other than these is a JSON profile: "custom". */
+static int
+seccomp_named(const char *s, size_t n)
+{
+	return n == 0 || seq(s, n, "unconfined") || seq(s, n, "builtin");
+}
+
+static void
+out_security_opt(struct extract__out *o, const struct extract__view *hc)
+{
+	const struct json **vals;
+	const char *s, *sep, *sc = NULL, *aa = NULL;
+	size_t i, n, len, kl, scl = 0, aal = 0;
+	int nnp = -1, b, present;
+
+	present = extract__strs(hc, "SecurityOpt", &vals, &n);
+	for (i = 0; i < n; i++) {
+		s = json_str(vals[i]) ? json_str(vals[i]) : "";
+		len = json_strlen(vals[i]);
+		if (seq(s, len, "no-new-privileges")) {
+			nnp = 1;
+			continue;
+		}
+		if ((sep = memchr(s, '=', len)) == NULL &&
+		    (sep = memchr(s, ':', len)) == NULL)
+			continue;
+		kl = (size_t)(sep - s);
+		if (seq(s, kl, "seccomp")) {
+			sc = sep + 1;
+			scl = len - kl - 1;
+		} else if (seq(s, kl, "apparmor")) {
+			aa = sep + 1;
+			aal = len - kl - 1;
+		} else if (seq(s, kl, "no-new-privileges") &&
+		    (b = parse_gobool(sep + 1, len - kl - 1)) >= 0) {
+			nnp = b;
+		}
+	}
+	if (sc == NULL)
+		out_null(o, "seccomp");
+	else if (seccomp_named(sc, scl))
+		jw_strn(o->w, "seccomp", sc, scl);
+	else
+		jw_str(o->w, "seccomp", "custom");
+	if (aa == NULL)
+		out_null(o, "apparmor");
+	else
+		jw_strn(o->w, "apparmor", aa, aal);
+	if (nnp < 0)
+		out_null(o, "no_new_privileges");
+	else
+		jw_bool(o->w, "no_new_privileges", nnp);
+	if (!present) {
+		out_null(o, "security_opt");
+		return;
+	}
+	jw_arr_begin(o->w, "security_opt");
+	for (i = 0; i < n; i++) {
+		s = json_str(vals[i]) ? json_str(vals[i]) : "";
+		len = json_strlen(vals[i]);
+		if (vals[i] != NULL && json_type(vals[i]) != JSON_STRING)
+			continue;
+		sep = memchr(s, '=', len);
+		if (sep == NULL)
+			sep = memchr(s, ':', len);
+		kl = sep ? (size_t)(sep - s) : len;
+		if (sep != NULL && seq(s, kl, "seccomp") &&
+		    !seccomp_named(sep + 1, len - kl - 1))
+			jw_str(o->w, NULL, "seccomp=custom");	/* not the profile */
+		else
+			jw_strn(o->w, NULL, s, len);
+	}
+	jw_arr_end(o->w);
+	free(vals);
+}
+
+/* ---- per action ---- */
+
+static void
+sec_container_create(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__view root, hc, lc;
+
+	(void)query;
+	extract__view_root(&root, body, &o->nomem);
+	extract__view_field(&hc, &root, "HostConfig", 1);
+	extract__view_field(&lc, &hc, "LogConfig", 0);
+	out_bool(o, "privileged", extract__scalar(&hc, "Privileged"));
+	out_strslice(o, "cap_add", &hc, "CapAdd", put_cap);
+	out_strslice(o, "cap_drop", &hc, "CapDrop", put_cap);
+	extract__mounts(o, &hc, 1);
+	extract__devices(o, &hc);
+	out_strs(o, "device_cgroup_rules", &hc, "DeviceCgroupRules", put_plain);
+	out_str(o, "pid_mode", extract__scalar(&hc, "PidMode"));
+	out_str(o, "ipc_mode", extract__scalar(&hc, "IpcMode"));
+	out_str(o, "uts_mode", extract__scalar(&hc, "UTSMode"));
+	out_str(o, "userns_mode", extract__scalar(&hc, "UsernsMode"));
+	out_str(o, "network_mode", extract__scalar(&hc, "NetworkMode"));
+	out_str(o, "cgroupns_mode", extract__scalar(&hc, "CgroupnsMode"));
+	out_security_opt(o, &hc);
+	out_str(o, "user", extract__scalar(&root, "User"));
+	out_str(o, "log_driver", extract__scalar(&lc, "Type"));
+	out_map(o, "sysctls", &hc, "Sysctls");
+	out_bool(o, "readonly_rootfs", extract__scalar(&hc, "ReadonlyRootfs"));
+	out_strs(o, "group_add", &hc, "GroupAdd", put_plain);
+	out_str(o, "runtime", extract__scalar(&hc, "Runtime"));
+	out_str(o, "cgroup_parent", extract__scalar(&hc, "CgroupParent"));
+	out_strs(o, "volumes_from", &hc, "VolumesFrom", put_plain);
+	out_ports(o, &hc);
+	out_strs(o, "masked_paths", &hc, "MaskedPaths", put_plain);
+	out_strs(o, "readonly_paths", &hc, "ReadonlyPaths", put_plain);
+	out_strslice(o, "cmd", &root, "Cmd", put_plain);
+	out_strslice(o, "entrypoint", &root, "Entrypoint", put_plain);
+	out_strs(o, "env_names", &root, "Env", put_env_name);
+	extract__view_free(&lc);
+	extract__view_free(&hc);
+	extract__view_free(&root);
+}
+
+static void
+sec_exec_create(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__view root;
+	struct mark m;
+
+	(void)query;
+	extract__view_root(&root, body, &o->nomem);
+	obj_open(o->w, "exec", &m);
+	out_strs(o, "cmd", &root, "Cmd", put_plain);	/* []string here */
+	out_str(o, "user", extract__scalar(&root, "User"));
+	out_bool(o, "tty", extract__scalar(&root, "Tty"));
+	out_bool(o, "privileged", extract__scalar(&root, "Privileged"));
+	out_strs(o, "env_names", &root, "Env", put_env_name);
+	out_str(o, "workdir", extract__scalar(&root, "WorkingDir"));
+	obj_close(o->w, &m);
+	extract__view_free(&root);
+}
+
+static void
+sec_exec_start(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__view root;
+	struct mark m;
+
+	(void)query;
+	extract__view_root(&root, body, &o->nomem);
+	obj_open(o->w, "exec", &m);
+	out_bool(o, "detach", extract__scalar(&root, "Detach"));
+	out_bool(o, "tty", extract__scalar(&root, "Tty"));
+	obj_close(o->w, &m);
+	extract__view_free(&root);
+}
+
+static void
+sec_container_update(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__view root, rp;
+
+	(void)query;
+	extract__view_root(&root, body, &o->nomem);
+	extract__view_field(&rp, &root, "RestartPolicy", 0);
+	extract__devices(o, &root);
+	out_strs(o, "device_cgroup_rules", &root, "DeviceCgroupRules",
+	    put_plain);
+	out_str(o, "restart_policy", extract__scalar(&rp, "Name"));
+	extract__view_free(&rp);
+	extract__view_free(&root);
+}
+
+/* Query parameters: exact names; Go's Form.Get takes the first value. */
+static const struct json *
+q_first(const struct json *q, const char *name)
+{
+	const struct json *v;
+	size_t i, nl = strlen(name);
+
+	for (i = 0; i < json_len(q) && json_type(q) == JSON_OBJECT; i++) {
+		if (!key_is(q, i, name, nl))
+			continue;
+		v = json_at(q, i);
+		if (json_type(v) == JSON_ARRAY)
+			v = json_at(v, 0);
+		return json_type(v) == JSON_STRING ? v : NULL;
+	}
+	return NULL;
+}
+
+/* Every value of a repeated query parameter, as a list. */
+static void
+q_all(struct extract__out *o, const char *okey, const struct json *q,
+    const char *name)
+{
+	const struct json *v, *e;
+	size_t i, k, nl = strlen(name);
+	int any = 0;
+
+	for (i = 0; i < json_len(q) && json_type(q) == JSON_OBJECT; i++) {
+		if (!key_is(q, i, name, nl))
+			continue;
+		v = json_at(q, i);
+		for (k = 0; k < (json_type(v) == JSON_ARRAY ? json_len(v) : 1);
+		    k++) {
+			e = json_type(v) == JSON_ARRAY ? json_at(v, k) : v;
+			if (json_type(e) != JSON_STRING)
+				continue;
+			if (!any++)
+				jw_arr_begin(o->w, okey);
+			jw_strn(o->w, NULL, json_str(e), json_strlen(e));
+		}
+	}
+	if (any)
+		jw_arr_end(o->w);
+}
+
+static void
+sec_container_commit(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__view root;
+	struct mark m;
+
+	obj_open(o->w, "commit", &m);
+	out_str(o, "container", q_first(query, "container"));
+	out_str(o, "repo", q_first(query, "repo"));
+	out_str(o, "tag", q_first(query, "tag"));
+	q_all(o, "changes", query, "changes");
+	obj_close(o->w, &m);
+	extract__view_root(&root, body, &o->nomem);
+	out_str(o, "user", extract__scalar(&root, "User"));
+	out_strslice(o, "cmd", &root, "Cmd", put_plain);
+	out_strslice(o, "entrypoint", &root, "Entrypoint", put_plain);
+	out_strs(o, "env_names", &root, "Env", put_env_name);
+	extract__view_free(&root);
+}
+
+static void
+sec_image_build(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	const struct json *ba = q_first(query, "buildargs");
+	struct json *args;
+	struct mark m;
+	size_t i;
+
+	(void)body;
+	out_str(o, "network_mode", q_first(query, "networkmode"));
+	obj_open(o->w, "build", &m);
+	q_all(o, "tags", query, "t");
+	out_str(o, "dockerfile", q_first(query, "dockerfile"));
+	out_str(o, "remote", q_first(query, "remote"));
+	if (ba != NULL && (args = json_parse(json_str(ba), json_strlen(ba),
+	    NULL)) != NULL) {
+		/* names only; Go's map keeps one entry per exact name */
+		if (json_type(args) == JSON_OBJECT) {
+			jw_arr_begin(o->w, "buildarg_names");
+			for (i = 0; i < json_len(args); i++) {
+				size_t k, kl = json_keylen_at(args, i);
+
+				for (k = 0; k < i; k++)
+					if (key_is(args, k, json_key_at(args, i),
+					    kl))
+						break;
+				if (k == i)
+					jw_strn(o->w, NULL, json_key_at(args, i),
+					    kl);
+			}
+			jw_arr_end(o->w);
+		}
+		json_free(args);
+	}
+	obj_close(o->w, &m);
+}
+
+static void
+sec_network(struct extract__out *o, const struct json *body,
+    const struct json *query, int connect)
+{
+	struct extract__view root;
+	struct mark m;
+
+	(void)query;
+	extract__view_root(&root, body, &o->nomem);
+	obj_open(o->w, "network", &m);
+	if (connect) {
+		out_str(o, "container", extract__scalar(&root, "Container"));
+	} else {
+		out_str(o, "driver", extract__scalar(&root, "Driver"));
+		out_bool(o, "internal", extract__scalar(&root, "Internal"));
+		out_bool(o, "attachable", extract__scalar(&root, "Attachable"));
+		out_bool(o, "ingress", extract__scalar(&root, "Ingress"));
+		out_map(o, "options", &root, "Options");
+	}
+	obj_close(o->w, &m);
+	extract__view_free(&root);
+}
+
+static void
+sec_network_create(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	sec_network(o, body, query, 0);
+}
+
+static void
+sec_network_connect(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	sec_network(o, body, query, 1);
+}
+
+static void
+sec_volume_create(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__view root;
+
+	(void)query;
+	extract__view_root(&root, body, &o->nomem);
+	extract__volume_create(o, &root);
+	extract__view_free(&root);
+}
+
+/* plugin pull / upgrade: the privileges granted, [{Name,Value}]. */
+static void
+sec_plugin(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__view el;
+	size_t i;
+
+	(void)query;
+	jw_arr_begin(o->w, "plugin_privileges");
+	for (i = 0; i < json_len(body); i++) {
+		if (json_type(json_at(body, i)) != JSON_OBJECT)
+			continue;
+		extract__view_root(&el, json_at(body, i), &o->nomem);
+		jw_obj_begin(o->w, NULL);
+		out_str(o, "name", extract__scalar(&el, "Name"));
+		out_strs(o, "value", &el, "Value", put_plain);
+		jw_obj_end(o->w);
+		extract__view_free(&el);
+	}
+	jw_arr_end(o->w);
+}
+
+static void
+sec_service(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__view root, tt, cs, pr, sc, aa, ld;
+
+	(void)query;
+	extract__view_root(&root, body, &o->nomem);
+	extract__view_field(&tt, &root, "TaskTemplate", 0);
+	extract__view_field(&cs, &tt, "ContainerSpec", 1);
+	extract__view_field(&pr, &cs, "Privileges", 1);
+	extract__view_field(&sc, &pr, "Seccomp", 1);
+	extract__view_field(&aa, &pr, "AppArmor", 1);
+	extract__view_field(&ld, &tt, "LogDriver", 1);
+	out_str(o, "image", extract__scalar(&cs, "Image"));
+	out_strs(o, "cap_add", &cs, "CapabilityAdd", put_cap);
+	out_strs(o, "cap_drop", &cs, "CapabilityDrop", put_cap);
+	extract__mounts(o, &cs, 0);
+	out_str(o, "seccomp", extract__scalar(&sc, "Mode"));
+	out_str(o, "apparmor", extract__scalar(&aa, "Mode"));
+	out_bool(o, "no_new_privileges", extract__scalar(&pr,
+	    "NoNewPrivileges"));
+	out_str(o, "user", extract__scalar(&cs, "User"));
+	out_strs(o, "group_add", &cs, "Groups", put_plain);
+	out_str(o, "log_driver", extract__scalar(&ld, "Name"));
+	out_map(o, "sysctls", &cs, "Sysctls");
+	out_bool(o, "readonly_rootfs", extract__scalar(&cs, "ReadOnly"));
+	out_strs(o, "cmd", &cs, "Command", put_plain);
+	out_strs(o, "args", &cs, "Args", put_plain);
+	out_strs(o, "env_names", &cs, "Env", put_env_name);
+	extract__view_free(&ld);
+	extract__view_free(&aa);
+	extract__view_free(&sc);
+	extract__view_free(&pr);
+	extract__view_free(&cs);
+	extract__view_free(&tt);
+	extract__view_free(&root);
+}
+
+static void
+sec_swarm(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__view root;
+	struct mark m;
+
+	(void)query;
+	extract__view_root(&root, body, &o->nomem);
+	obj_open(o->w, "swarm", &m);
+	out_str(o, "listen_addr", extract__scalar(&root, "ListenAddr"));
+	out_str(o, "advertise_addr", extract__scalar(&root, "AdvertiseAddr"));
+	out_str(o, "data_path_addr", extract__scalar(&root, "DataPathAddr"));
+	out_strs(o, "remote_addrs", &root, "RemoteAddrs", put_plain);
+	out_bool(o, "force_new_cluster", extract__scalar(&root,
+	    "ForceNewCluster"));
+	out_bool(o, "autolock", extract__scalar(&root, "AutoLockManagers"));
+	obj_close(o->w, &m);
+	extract__view_free(&root);
+}
+
+/* body: the JSON type the action's body must have, or -1 for any/none. */
+static const struct {
+	const char	*action;
+	void		(*fn)(struct extract__out *, const struct json *,
+			    const struct json *);
+	int		 body;
+} sec_actions[] = {
+	{ "container.update",		sec_container_update,	JSON_OBJECT },
+	{ "container.exec.create",	sec_exec_create,	JSON_OBJECT },
+	{ "exec.start",			sec_exec_start,		JSON_OBJECT },
+	{ "container.commit",		sec_container_commit,	-1 },
+	{ "image.build",		sec_image_build,	-1 },
+	{ "volume.create",		sec_volume_create,	JSON_OBJECT },
+	{ "network.create",		sec_network_create,	JSON_OBJECT },
+	{ "network.connect",		sec_network_connect,	JSON_OBJECT },
+	{ "plugin.pull",		sec_plugin,		JSON_ARRAY },
+	{ "plugin.upgrade",		sec_plugin,		JSON_ARRAY },
+	{ "service.create",		sec_service,		JSON_OBJECT },
+	{ "service.update",		sec_service,		JSON_OBJECT },
+	{ "swarm.init",			sec_swarm,		JSON_OBJECT },
+	{ "swarm.join",			sec_swarm,		JSON_OBJECT },
+};
+
+void
+extract_security(const char *action, const struct json *body,
+    const struct json *query, struct jw *w)
+{
+	struct extract__out o = { w, 0, 0 };
+	struct mark m;
+	size_t i;
+
+	if (action == NULL)
+		return;
+	if (strcmp(action, "container.create") == 0) {
+		if (json_type(body) != JSON_OBJECT)
+			return;
+		o.nulls = 1;
+		jw_obj_begin(w, "security");
+		sec_container_create(&o, body, query);
+		if (o.nomem)
+			jw_bool(w, "incomplete", 1);
+		jw_obj_end(w);
+		return;
+	}
+	for (i = 0; i < sizeof(sec_actions) / sizeof(sec_actions[0]); i++) {
+		if (strcmp(action, sec_actions[i].action) != 0)
+			continue;
+		if (sec_actions[i].body >= 0 &&
+		    (int)json_type(body) != sec_actions[i].body)
+			return;
+		obj_open(w, "security", &m);
+		sec_actions[i].fn(&o, body, query);
+		if (o.nomem)
+			jw_bool(w, "incomplete", 1);
+		obj_close(w, &m);
+		return;
+	}
+}
+
+/* ---- object name and image ---- */
+
+static const char *
+str_or_null(const struct json *v)
+{
+	return json_str(v);
+}
+
+void
+extract_object_buf(const char *action, const struct json *body,
+    const struct json *query, const char **name, const char **image,
+    char *buf, size_t buflen)
+{
+	struct extract__view root, tt, cs;
+	const struct json *img = NULL, *tag = NULL;
+	int nomem = 0;
+
+	*name = *image = NULL;
+	if (action == NULL)
+		return;
+	extract__view_root(&root, body, &nomem);
+	if (strcmp(action, "container.create") == 0) {
+		*name = str_or_null(q_first(query, "name"));
+		*image = str_or_null(extract__scalar(&root, "Image"));
+	} else if (strcmp(action, "volume.create") == 0 ||
+	    strcmp(action, "network.create") == 0 ||
+	    strcmp(action, "secret.create") == 0 ||
+	    strcmp(action, "config.create") == 0) {
+		*name = str_or_null(extract__scalar(&root, "Name"));
+	} else if (strcmp(action, "service.create") == 0 ||
+	    strcmp(action, "service.update") == 0) {
+		*name = str_or_null(extract__scalar(&root, "Name"));
+		extract__view_field(&tt, &root, "TaskTemplate", 0);
+		extract__view_field(&cs, &tt, "ContainerSpec", 1);
+		*image = str_or_null(extract__scalar(&cs, "Image"));
+		extract__view_free(&cs);
+		extract__view_free(&tt);
+	} else if (strcmp(action, "image.pull") == 0) {
+		img = q_first(query, "fromImage");
+		tag = q_first(query, "tag");
+	} else if (strcmp(action, "image.build") == 0) {
+		*image = str_or_null(q_first(query, "t"));
+	} else if (strcmp(action, "plugin.pull") == 0 ||
+	    strcmp(action, "plugin.upgrade") == 0) {
+		*name = str_or_null(q_first(query, "name"));
+		*image = str_or_null(q_first(query, "remote"));
+		if (*name == NULL || **name == '\0')
+			*name = *image;
+	} else if (strcmp(action, "container.commit") == 0) {
+		*name = str_or_null(q_first(query, "container"));
+		img = q_first(query, "repo");
+		tag = q_first(query, "tag");
+	}
+	extract__view_free(&root);
+	if (img == NULL)
+		return;
+	*image = json_str(img);
+	if (buf != NULL && json_strlen(tag) > 0 && json_strlen(img) > 0 &&
+	    json_strlen(img) + 1 + json_strlen(tag) < buflen) {
+		size_t il = json_strlen(img), tl = json_strlen(tag);
+
+		memcpy(buf, json_str(img), il);
+		buf[il] = memchr(json_str(tag), ':', tl) ? '@' : ':';
+		memcpy(buf + il + 1, json_str(tag), tl);
+		buf[il + 1 + tl] = '\0';
+		*image = buf;
+	}
+}
+
+void
+extract_object(const char *action, const struct json *body,
+    const struct json *query, const char **name, const char **image)
+{
+	extract_object_buf(action, body, query, name, image, NULL, 0);
+}

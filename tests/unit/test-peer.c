@@ -1,0 +1,139 @@
+/* test-peer.c -- caller identity: container ids from cgroup files (both
+ * drivers, v1 and v2), tty names, the live /proc path for our own process,
+ * and redaction of secrets in recorded command lines. */
+#include "unit.h"
+
+#include <sys/socket.h>
+
+#include "base/buf.h"
+#include "capture/cmdline.h"
+#include "capture/peer.h"
+#include "json/json.h"
+
+#define CID "3f2a5b1c9d8e7f60a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718"
+
+TEST(container_from_cgroup_drivers)
+{
+	char id[65];
+
+	ASSERT(peer_container_from_cgroup("0::/docker/" CID "\n", id));
+	ASSERT_STREQ(id, CID);
+	ASSERT(peer_container_from_cgroup(
+	    "12:pids:/system.slice/docker-" CID ".scope\n0::/\n", id));
+	ASSERT_STREQ(id, CID);
+	ASSERT(peer_container_from_cgroup(
+	    "1:name=systemd:/\n4:memory:/docker/" CID "\n", id));
+	ASSERT_STREQ(id, CID);
+	ASSERT(peer_container_from_cgroup(
+	    "0::/system.slice/docker.service/docker/" CID "/init\n", id));
+	ASSERT(!peer_container_from_cgroup("0::/user.slice/session-1.scope\n", id));
+	ASSERT(!peer_container_from_cgroup("0::/docker/abc\n", id));
+	ASSERT(!peer_container_from_cgroup(
+	    "0::/system.slice/docker.service\n", id));
+	/* upper-case hex is not a docker id */
+	ASSERT(!peer_container_from_cgroup(
+	    "0::/docker/3F2A5B1C9D8E7F60A1B2C3D4E5F60718293A4B5C6D7E8F90A1B2C3D4E5F60718\n", id));
+}
+
+TEST(tty_names)
+{
+	char t[32];
+
+	ASSERT(!peer_tty_name(0, t, sizeof(t)));
+	ASSERT(peer_tty_name((136 << 8) | 3, t, sizeof(t)));
+	ASSERT_STREQ(t, "pts/3");
+	ASSERT(peer_tty_name((4 << 8) | 1, t, sizeof(t)));
+	ASSERT_STREQ(t, "tty1");
+	ASSERT(peer_tty_name((4 << 8) | 64, t, sizeof(t)));
+	ASSERT_STREQ(t, "ttyS0");
+}
+
+TEST(actor_of_socketpair_peer_is_us)
+{
+	int sv[2];
+	struct buf b;
+	struct json *j;
+	char pid[32];
+
+	ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	buf_init(&b, BUF_UNLIMITED);
+	ASSERT_EQ(peer_actor_json(sv[0], &b), 0);
+	j = json_parse(b.data, b.len, NULL);
+	ASSERT(j != NULL);
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	ASSERT_STREQ(json_num_text(json_get(j, "pid")), pid);
+	ASSERT_STREQ(json_str(json_get(j, "proc")), "ok");
+	ASSERT_STREQ(json_str(json_get(j, "auth")), "peercred");
+	ASSERT(json_type(json_get(j, "cmdline")) == JSON_ARRAY);
+	ASSERT(json_type(json_get(j, "parents")) == JSON_ARRAY);
+	ASSERT(json_get(j, "loginuid") != NULL);
+	json_free(j);
+	buf_free(&b);
+}
+
+TEST(actor_of_exited_process_is_marked_not_guessed)
+{
+	struct buf b;
+	pid_t child = fork();
+
+	if (child == 0)
+		_exit(0);
+	waitpid(child, NULL, 0);
+	buf_init(&b, BUF_UNLIMITED);
+	ASSERT_EQ(peer_actor_json_for(child, 1000, 1000, -1, &b), 0);
+	ASSERT_CONTAINS(b.data, "\"proc\":\"exited\"");
+	ASSERT_NOT_CONTAINS(b.data, "\"comm\"");
+	ASSERT_NOT_CONTAINS(b.data, "\"cmdline\"");
+	ASSERT_CONTAINS(b.data, "\"uid\":1000");
+	buf_free(&b);
+}
+
+static char *
+cmdline(const char *const *argv)
+{
+	struct buf raw, out;
+	struct jw w;
+	int trunc;
+
+	buf_init(&raw, BUF_UNLIMITED);
+	for (int i = 0; argv[i]; i++)
+		buf_append(&raw, argv[i], strlen(argv[i]) + 1);
+	buf_init(&out, BUF_UNLIMITED);
+	jw_init(&w, &out);
+	cmdline_write(&w, NULL, raw.data, raw.len, 64, &trunc);
+	buf_free(&raw);
+	return buf_steal(&out, NULL);
+}
+
+TEST(cmdline_redacts_secrets)
+{
+	const char *login[] = { "docker", "login", "-u", "bob", "-p", "S3cret", "reg", NULL };
+	const char *login2[] = { "docker", "login", "--password=S3cret", NULL };
+	const char *run[] = { "docker", "run", "-p", "80:80", "-e", "TOKEN=abc", "--env=K=v1",
+	    "-eX=v2", "--build-arg", "A=v3", "bb", NULL };
+	const char *curl[] = { "/usr/bin/curl", "-u", "me:pw1", "-H", "X-Registry-Auth: e30=",
+	    "-H", "Accept: */*", "http://u:pw2@h/x", NULL };
+	const char *envs[] = { "env", "DB_PASSWORD=pw3", "PATH=/bin", NULL };
+	char *s;
+
+	s = cmdline(login);
+	ASSERT_STREQ(s, "[\"docker\",\"login\",\"-u\",\"bob\",\"-p\",\"[redacted]\",\"reg\"]");
+	free(s);
+	s = cmdline(login2);
+	ASSERT_STREQ(s, "[\"docker\",\"login\",\"--password=[redacted]\"]");
+	free(s);
+	s = cmdline(run);
+	ASSERT_STREQ(s, "[\"docker\",\"run\",\"-p\",\"80:80\",\"-e\",\"TOKEN=[redacted]\","
+	    "\"--env=K=[redacted]\",\"-eX=[redacted]\",\"--build-arg\",\"A=[redacted]\",\"bb\"]");
+	free(s);
+	s = cmdline(curl);
+	ASSERT_NOT_CONTAINS(s, "pw1");
+	ASSERT_NOT_CONTAINS(s, "pw2");
+	ASSERT_NOT_CONTAINS(s, "e30=");
+	ASSERT_CONTAINS(s, "Accept: */*");
+	ASSERT_CONTAINS(s, "me:[redacted]");
+	free(s);
+	s = cmdline(envs);
+	ASSERT_STREQ(s, "[\"env\",\"DB_PASSWORD=[redacted]\",\"PATH=/bin\"]");
+	free(s);
+}
