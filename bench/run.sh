@@ -26,6 +26,7 @@
 #   BENCH_IMAGE_MIB=N     size of the random payload of the streamed image (500)
 #   BENCH_SKIP=list       skip sections: latency,stream,rss,journal,search
 #   BENCH_SEARCH_N=N      records for bench/search.sh (200000)
+#   BENCH_JOURNAL_N=N     records for bench/journal_append (1000000)
 #   BENCH_RESULTS=file    where to write the report (bench/RESULTS.md; "-" = none)
 #   BENCH_KEEP=1          keep the temporary directory (samples, logs, journal)
 set -euo pipefail
@@ -39,11 +40,13 @@ SKIP=",${BENCH_SKIP:-},"
 QUICK=${BENCH_QUICK:-0}
 IMAGE_MIB=${BENCH_IMAGE_MIB:-500}
 SEARCH_N=${BENCH_SEARCH_N:-200000}
+JOURNAL_N=${BENCH_JOURNAL_N:-1000000}
 # samples per target (measured, after warm-up)
 N_READ=5000 N_MUT=1000 N_NEWCONN=2000 N_NEWCONN_MUT=500 WARM=300 RSS_CONNS=1000
 if [ "$QUICK" = 1 ]; then
 	N_READ=500 N_MUT=100 N_NEWCONN=200 N_NEWCONN_MUT=50 WARM=50
-	IMAGE_MIB=${BENCH_IMAGE_MIB:-64}
+	IMAGE_MIB=${BENCH_IMAGE_MIB:-64} SEARCH_N=${BENCH_SEARCH_N:-20000}
+	JOURNAL_N=${BENCH_JOURNAL_N:-50000}
 fi
 
 skip() { [[ $SKIP == *",$1,"* ]]; }
@@ -423,14 +426,16 @@ if ! skip journal; then
 	out "## 4. Journal append rate"
 	out ""
 	if [ -f bench/journal_append.c ]; then
-		CFLAGS_J="-std=gnu11 -O2 -g -D_GNU_SOURCE -Isrc $(pkg-config --cflags openssl)"
-		LIBOBJS=$(find build/obj -name '*.o' ! -path build/obj/main.o | sort)
-		# shellcheck disable=SC2086
-		if gcc $CFLAGS_J -o "$OUT/journal_append" bench/journal_append.c $LIBOBJS \
-		    $(pkg-config --libs openssl yaml-0.1) -lpthread 2>"$T/ja.err"; then
+		# the build line bench/journal_append.c documents
+		# shellcheck disable=SC2046
+		if gcc -std=gnu11 -O2 -D_GNU_SOURCE -Isrc -o "$OUT/journal_append" \
+		    bench/journal_append.c src/journal/[a-z]*.c src/json/[a-z]*.c \
+		    src/base/[a-z]*.c -lcrypto -lpthread 2>"$T/ja.err"; then
 			mkdir -p "$T/ja"
-			log "journal append"
-			if (cd "$T/ja" && "$OUT/journal_append" "$T/ja/journal") >"$T/ja.out" 2>&1; then
+			log "journal append ($JOURNAL_N records)"
+			out "\`build/bench/journal_append -n $JOURNAL_N -d DIR -b $DA\` (journal on the same file system as above):"
+			out ""
+			if "$OUT/journal_append" -n "$JOURNAL_N" -d "$T/ja" -b "$DA" >"$T/ja.out" 2>&1; then
 				out '```'
 				while IFS= read -r l; do out "$l"; done <"$T/ja.out"
 				out '```'

@@ -1,10 +1,10 @@
 /* extract.c -- the "security" member of an event: the settings in a Docker
  * request body (and query) that decide what a container, exec, volume,
  * network, plugin or service may do on the host, read the way dockerd's Go
- * decoder reads them (views, see extract.h).  Also the object name and
- * image of create-like calls.  Copies no secret: Env gives names only,
- * build args names only, volume driver options never.  Mounts and devices
- * are in extract_mounts.c. */
+ * decoder reads them (extract_go.c), one function per action.  Also the
+ * object name and image of create-like calls.  Copies no secret: Env gives
+ * names only, build args names only, volume driver options never.  Mounts
+ * and devices are in extract_mounts.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,360 +12,11 @@
 #include "base/err.h"
 #include "event/extract.h"
 
-/* ---- views: Go decoding replayed (see extract.h) ---- */
-
-static void
-view_init(struct extract__view *v, int *nomem)
-{
-	memset(v, 0, sizeof(*v));
-	v->obj = v->inl;
-	v->cap = sizeof(v->inl) / sizeof(v->inl[0]);
-	v->nomem = nomem;
-}
-
-static void
-view_add(struct extract__view *v, const struct json *o)
-{
-	const struct json **p;
-	size_t ncap;
-
-	if (v->n == v->cap) {
-		ncap = v->cap * 2;
-		if (v->obj == v->inl) {
-			if ((p = malloc(ncap * sizeof(*p))) != NULL)
-				memcpy(p, v->inl, v->n * sizeof(*p));
-		} else {
-			p = realloc(v->obj, ncap * sizeof(*p));
-		}
-		if (p == NULL) {
-			if (v->nomem != NULL)
-				*v->nomem = 1;
-			return;
-		}
-		v->obj = p;
-		v->cap = ncap;
-	}
-	v->obj[v->n++] = o;
-}
-
-static int
-is_field(const struct json *o, size_t i, const char *key)
-{
-	return json_key_match(json_key_at(o, i), json_keylen_at(o, i), key);
-}
-
-void
-extract__view_root(struct extract__view *v, const struct json *obj,
-    int *nomem)
-{
-	view_init(v, nomem);
-	if (json_type(obj) == JSON_OBJECT)
-		view_add(v, obj);
-}
-
-void
-extract__view_field(struct extract__view *v,
-    const struct extract__view *parent, const char *key, int ptr)
-{
-	const struct json *m;
-	size_t i, j;
-
-	view_init(v, parent->nomem);
-	for (i = 0; i < parent->n; i++) {
-		for (j = 0; j < json_len(parent->obj[i]); j++) {
-			if (!is_field(parent->obj[i], j, key))
-				continue;
-			m = json_at(parent->obj[i], j);
-			if (json_type(m) == JSON_NULL && ptr)
-				v->n = 0;
-			else if (json_type(m) == JSON_OBJECT)
-				view_add(v, m);
-		}
-	}
-}
-
-void
-extract__view_free(struct extract__view *v)
-{
-	if (v->obj != v->inl)
-		free(v->obj);
-	v->obj = v->inl;
-	v->n = 0;
-	v->cap = sizeof(v->inl) / sizeof(v->inl[0]);
-}
-
-void
-extract__views_free(struct extract__view *elems, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		extract__view_free(&elems[i]);
-	free(elems);
-}
-
-/* A slice field's history: occurrences up to *skip are before the last
- * reset (null or []), *len is the final length; returns 0 when nil. */
-static int
-slice_scan(const struct extract__view *v, const char *key, size_t *skip,
-    size_t *len)
-{
-	const struct json *m;
-	size_t i, j, occ = 0;
-	int present = 0;
-
-	*skip = *len = 0;
-	for (i = 0; i < v->n; i++) {
-		for (j = 0; j < json_len(v->obj[i]); j++) {
-			if (!is_field(v->obj[i], j, key))
-				continue;
-			m = json_at(v->obj[i], j);
-			occ++;
-			if (json_type(m) == JSON_NULL) {
-				*skip = occ;
-				*len = 0;
-				present = 0;
-			} else if (json_type(m) == JSON_ARRAY) {
-				if ((*len = json_len(m)) == 0)
-					*skip = occ;
-				present = 1;
-			}
-		}
-	}
-	return present;
-}
-
-/* Calls fn(arg, element index, element) for the elements of every array
- * decoded into the slice since its last reset, below len. */
-static void
-slice_replay(const struct extract__view *v, const char *key, size_t skip,
-    size_t len, void (*fn)(void *, size_t, const struct json *), void *arg)
-{
-	const struct json *m;
-	size_t i, j, k, occ = 0;
-
-	for (i = 0; i < v->n; i++) {
-		for (j = 0; j < json_len(v->obj[i]); j++) {
-			if (!is_field(v->obj[i], j, key))
-				continue;
-			m = json_at(v->obj[i], j);
-			if (++occ <= skip || json_type(m) != JSON_ARRAY)
-				continue;
-			for (k = 0; k < json_len(m) && k < len; k++)
-				fn(arg, k, json_at(m, k));
-		}
-	}
-}
-
-static void
-elem_add(void *arg, size_t k, const struct json *e)
-{
-	struct extract__view *elems = arg;
-
-	if (json_type(e) == JSON_OBJECT)
-		view_add(&elems[k], e);
-}
-
-int
-extract__view_elems(const struct extract__view *parent, const char *key,
-    struct extract__view **elems, size_t *n)
-{
-	size_t skip, len, i;
-	int present = slice_scan(parent, key, &skip, &len);
-
-	*elems = NULL;
-	*n = 0;
-	if (len == 0)
-		return present;
-	if ((*elems = calloc(len, sizeof(**elems))) == NULL) {
-		if (parent->nomem != NULL)
-			*parent->nomem = 1;
-		return present;
-	}
-	for (i = 0; i < len; i++)
-		view_init(&(*elems)[i], parent->nomem);
-	slice_replay(parent, key, skip, len, elem_add, *elems);
-	*n = len;
-	return present;
-}
-
-static void
-str_set(void *arg, size_t k, const struct json *e)
-{
-	const struct json **vals = arg;
-
-	if (json_type(e) != JSON_NULL)
-		vals[k] = e;
-}
-
-int
-extract__strs(const struct extract__view *v, const char *key,
-    const struct json ***vals, size_t *n)
-{
-	size_t skip, len;
-	int present = slice_scan(v, key, &skip, &len);
-
-	*vals = NULL;
-	*n = 0;
-	if (!present)
-		return 0;
-	if ((*vals = calloc(len ? len : 1, sizeof(**vals))) == NULL) {
-		if (v->nomem != NULL)
-			*v->nomem = 1;
-		return 0;
-	}
-	slice_replay(v, key, skip, len, str_set, *vals);
-	*n = len;
-	return 1;
-}
-
-const struct json *
-extract__scalar(const struct extract__view *v, const char *key)
-{
-	const struct json *r = NULL, *m;
-	size_t i, j;
-
-	for (i = 0; i < v->n; i++) {
-		for (j = 0; j < json_len(v->obj[i]); j++) {
-			if (is_field(v->obj[i], j, key) &&
-			    json_type(m = json_at(v->obj[i], j)) != JSON_NULL)
-				r = m;
-		}
-	}
-	return r;
-}
-
-const struct json *
-extract__last(const struct extract__view *v, const char *key)
-{
-	const struct json *r = NULL, *m;
-	size_t i, j;
-
-	for (i = 0; i < v->n; i++) {
-		for (j = 0; j < json_len(v->obj[i]); j++) {
-			if (is_field(v->obj[i], j, key)) {
-				m = json_at(v->obj[i], j);
-				r = json_type(m) == JSON_NULL ? NULL : m;
-			}
-		}
-	}
-	return r;
-}
-
 static int
 key_is(const struct json *o, size_t i, const char *k, size_t kl)
 {
 	return json_keylen_at(o, i) == kl && memcmp(json_key_at(o, i), k,
 	    kl) == 0;
-}
-
-const struct json *
-extract__map_get(const struct extract__view *v, const char *key,
-    const char *mkey)
-{
-	const struct json *r = NULL, *m;
-	size_t i, j, k, kl = strlen(mkey);
-
-	for (i = 0; i < v->n; i++) {
-		for (j = 0; j < json_len(v->obj[i]); j++) {
-			if (!is_field(v->obj[i], j, key))
-				continue;
-			m = json_at(v->obj[i], j);
-			if (json_type(m) == JSON_NULL)
-				r = NULL;
-			for (k = 0; json_type(m) == JSON_OBJECT &&
-			    k < json_len(m); k++)
-				if (key_is(m, k, mkey, kl))
-					r = json_at(m, k);
-		}
-	}
-	return r;
-}
-
-/* ---- map fields, output sorted by key, last duplicate wins ---- */
-
-struct ment {
-	const char		*k;
-	size_t			 kl;
-	const struct json	*v;
-	size_t			 seq;
-};
-
-static int
-ment_cmp(const void *a, const void *b)
-{
-	const struct ment *x = a, *y = b;
-	int c = memcmp(x->k, y->k, x->kl < y->kl ? x->kl : y->kl);
-
-	if (c != 0)
-		return c;
-	if (x->kl != y->kl)
-		return x->kl < y->kl ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* The map's entries (malloc'd, sorted, one per key); 0 when nil. */
-static int
-map_collect(const struct extract__view *v, const char *key,
-    struct ment **out, size_t *n)
-{
-	const struct json *m;
-	size_t i, j, k, occ = 0, skip = 0, cnt = 0, w;
-	struct ment *e;
-	int present = 0;
-
-	*out = NULL;
-	*n = 0;
-	for (i = 0; i < v->n; i++) {
-		for (j = 0; j < json_len(v->obj[i]); j++) {
-			if (!is_field(v->obj[i], j, key))
-				continue;
-			m = json_at(v->obj[i], j);
-			occ++;
-			if (json_type(m) == JSON_NULL) {
-				skip = occ;
-				cnt = 0;
-				present = 0;
-			} else if (json_type(m) == JSON_OBJECT) {
-				cnt += json_len(m);
-				present = 1;
-			}
-		}
-	}
-	if (!present || cnt == 0)
-		return present;
-	if ((e = calloc(cnt, sizeof(*e))) == NULL) {
-		if (v->nomem != NULL)
-			*v->nomem = 1;
-		return 0;
-	}
-	occ = 0;
-	cnt = 0;
-	for (i = 0; i < v->n; i++) {
-		for (j = 0; j < json_len(v->obj[i]); j++) {
-			if (!is_field(v->obj[i], j, key))
-				continue;
-			m = json_at(v->obj[i], j);
-			if (++occ <= skip || json_type(m) != JSON_OBJECT)
-				continue;
-			for (k = 0; k < json_len(m); k++, cnt++) {
-				e[cnt].k = json_key_at(m, k);
-				e[cnt].kl = json_keylen_at(m, k);
-				e[cnt].v = json_at(m, k);
-				e[cnt].seq = cnt;
-			}
-		}
-	}
-	qsort(e, cnt, sizeof(*e), ment_cmp);
-	for (i = 0, w = 0; i < cnt; i++) {
-		if (i + 1 < cnt && e[i].kl == e[i + 1].kl &&
-		    memcmp(e[i].k, e[i + 1].k, e[i].kl) == 0)
-			continue;
-		e[w++] = e[i];
-	}
-	*out = e;
-	*n = w;
-	return 1;
 }
 
 /* ---- output helpers ---- */
@@ -524,10 +175,10 @@ static void
 out_map(struct extract__out *o, const char *okey,
     const struct extract__view *v, const char *key)
 {
-	struct ment *e;
+	struct extract__ment *e;
 	size_t i, n;
 
-	if (!map_collect(v, key, &e, &n)) {
+	if (!extract__map_collect(v, key, &e, &n)) {
 		out_null(o, okey);
 		return;
 	}
@@ -549,10 +200,10 @@ out_ports(struct extract__out *o, const struct extract__view *hc)
 {
 	struct extract__view bv;
 	const struct json *arr, *ip, *port;
-	struct ment *e;
+	struct extract__ment *e;
 	size_t i, k, n;
 
-	if (!map_collect(hc, "PortBindings", &e, &n)) {
+	if (!extract__map_collect(hc, "PortBindings", &e, &n)) {
 		out_null(o, "port_bindings");
 		return;
 	}

@@ -44,7 +44,7 @@ void	extract_object_buf(const char *action, const struct json *body,
 	    const struct json *query, const char **name, const char **image,
 	    char *buf, size_t buflen);
 
-/* ---- internal to extract.c and extract_mounts.c ----
+/* ---- internal to extract.c, extract_go.c and extract_mounts.c ----
  *
  * dockerd decodes a body into Go structs, and encoding/json does more than
  * "last key wins": a repeated key holding an object decodes INTO the value
@@ -74,7 +74,7 @@ struct extract__out {
 	int		 nomem;
 };
 
-/* Views.  A view is never copied by value (obj may point into it); free
+/* extract_go.c.  A view is never copied by value (obj may point into it); free
  * each with extract__view_free. */
 void	extract__view_root(struct extract__view *v, const struct json *obj,
 	    int *nomem);
@@ -103,6 +103,17 @@ int	extract__strs(const struct extract__view *v, const char *key,
 /* map[string]T field: the value under exactly mkey, NULL if none. */
 const struct json *extract__map_get(const struct extract__view *v,
 	    const char *key, const char *mkey);
+/* map[string]T field: returns 0 when nil, else 1 with *out (malloc'd,
+ * free it) holding its *n entries sorted by key, one per exact key (the
+ * last one decoded). */
+struct extract__ment {
+	const char		*k;
+	size_t			 kl;
+	const struct json	*v;
+	size_t			 seq;
+};
+int	extract__map_collect(const struct extract__view *v, const char *key,
+	    struct extract__ment **out, size_t *n);
 
 /* extract_mounts.c: HostConfig Binds (+ VolumeDriver) and Mounts, or a
  * ContainerSpec's Mounts, as "mounts"; volume.create's bind volumes;
