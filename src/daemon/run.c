@@ -248,6 +248,8 @@ serve(struct config *cfg, const char *config_file)
 		jw_uint(&w, "dropped_bytes", rec.dropped_bytes);
 		jw_uint(&w, "dropped_lines", rec.dropped_lines);
 		jw_str(&w, "reason", rec.reason);
+		if (rec.saved[0] != '\0')
+			jw_str(&w, "cut_bytes_saved_in", rec.saved);
 		jw_obj_end(&w);
 		selfaudit(j, "journal.recovered", "success", detail.data, NULL);
 		buf_reset(&detail);

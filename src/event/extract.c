@@ -3,14 +3,16 @@
  * network, plugin or service may do on the host, read the way dockerd's Go
  * decoder reads them (extract_go.c), one function per action.  Also the
  * object name and image of create-like calls.  Copies no secret: Env gives
- * names only, build args names only, volume driver options never.  Mounts
- * and devices are in extract_mounts.c. */
+ * names only, build args names only, volume driver options never, and URL
+ * user info is replaced in every string.  Mounts and devices are in
+ * extract_mounts.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/buf.h"
 #include "base/err.h"
 #include "event/extract.h"
+#include "event/redact.h"
 
 static int
 key_is(const struct json *o, size_t i, const char *k, size_t kl)
@@ -34,7 +36,7 @@ static void
 out_str(struct extract__out *o, const char *k, const struct json *v)
 {
 	if (json_type(v) == JSON_STRING)
-		jw_strn(o->w, k, json_str(v), json_strlen(v));
+		redact_write_text(o->w, k, json_str(v), json_strlen(v));
 	else
 		out_null(o, k);
 }
@@ -65,10 +67,11 @@ out_kv(struct jw *w, const char *k, size_t kl, const char *s, size_t n)
 		w->err = rc;
 }
 
+/* Free text (commands, paths, URLs): URL user info never gets through. */
 static void
 put_plain(struct jw *w, const char *s, size_t n)
 {
-	jw_strn(w, NULL, s, n);
+	redact_write_text(w, NULL, s, n);
 }
 
 /* Env entry: the name only, never the value. */
@@ -491,7 +494,7 @@ q_all(struct extract__out *o, const char *okey, const struct json *q,
 				continue;
 			if (!any++)
 				jw_arr_begin(o->w, okey);
-			jw_strn(o->w, NULL, json_str(e), json_strlen(e));
+			put_plain(o->w, json_str(e), json_strlen(e));
 		}
 	}
 	if (any)

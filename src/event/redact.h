@@ -9,7 +9,18 @@
  * values become "[redacted]".  The replacement is the string "[redacted]";
  * when a hash key is configured, "[redacted:hmac:<16 hex>]" (HMAC-SHA256 of
  * the value under that key, truncated) so equal secrets can be correlated
- * without being revealed. */
+ * without being revealed.
+ *
+ * Also (redact.c): key names match as dockerd's decoder matches them
+ * (json_key_match: any case, plus the Unicode runes Go folds onto ASCII
+ * letters), the list has "jointokens" (GET /swarm) and "auth" as well;
+ * null values stay null; a non-string value is replaced whole; plugin.set
+ * bodies (["KEY=value"]) are treated like Env; mount option strings under
+ * a key "o" lose the values of secret options ("password=", "pass=");
+ * the user info of any URL in any string ("https://user:token@host/") is
+ * replaced; non-object bodies of secret/config/swarm join/unlock calls are
+ * replaced whole.  Headers whose name contains auth, token, secret, passw
+ * or cookie, and X-Registry-Config, are secret. */
 #ifndef DA_REDACT_H
 #define DA_REDACT_H
 
@@ -36,13 +47,20 @@ int	redact_header_is_secret(const char *name, size_t len);
 int	redact_query_is_secret(const char *action, const char *name);
 
 /* Write query parameter value: for image.build "buildargs" (a JSON map)
- * writes the map with values redacted; otherwise the value verbatim, or
- * REDACTED when redact_query_is_secret. */
+ * writes the map with values redacted (a value that is no JSON object is
+ * replaced whole); otherwise the value with URL user info replaced (build
+ * remote=https://user:token@..., import fromSrc=...), or REDACTED when
+ * redact_query_is_secret. */
 void	redact_query_value(const char *action, const char *name,
 	    const char *value, size_t len, struct jw *w);
 
 /* Write the replacement for a secret value (REDACTED or its keyed hash). */
 void	redact_write_secret(struct jw *w, const char *key, const char *value,
 	    size_t len);
+
+/* Write a free-text string (a URL, a command argument) with the user info
+ * of every URL in it replaced; s NULL writes null. */
+void	redact_write_text(struct jw *w, const char *key, const char *s,
+	    size_t n);
 
 #endif

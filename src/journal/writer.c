@@ -85,9 +85,9 @@ line_len(const struct jrn_entry *e)
 	    (e->e_len > 0 ? 1 + e->e_len : 0) + JRN_LINE_SUFFIX_LEN + 1;
 }
 
-/* Append e's line (ll bytes, from line_len) to p, prev being h(seq-1). */
+/* Write e's line (line_len(e) bytes) at p, prev being h(seq-1). */
 static void
-build_line(char *p, size_t ll, const struct jrn_entry *e,
+build_line(char *p, const struct jrn_entry *e,
     const unsigned char prev[JRN_HASH_LEN])
 {
 	char hex[JRN_HEX_LEN];
@@ -112,7 +112,6 @@ build_line(char *p, size_t ll, const struct jrn_entry *e,
 	memcpy(p, hex, 64);
 	p += 64;
 	memcpy(p, "\"}\n", 3);
-	(void)ll;
 }
 
 static void
@@ -183,7 +182,7 @@ write_pending(struct journal *j, char *err)
 				return -1;
 			}
 			p = j->j_wbuf.data + j->j_wbuf.len;
-			build_line(p, ll, e, h);
+			build_line(p, e, h);
 			j->j_wbuf.len += ll;
 			jrn__md_step(&j->j_md, h, p, ll, h);
 			seq = e->e_seq;
