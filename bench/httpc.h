@@ -18,11 +18,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 static const char *prog_name = "bench";
+static int io_timeout_s = 30;	/* per read/write; 0 = none */
 
 #define RB_SIZE		(256 * 1024)
 
@@ -72,6 +74,13 @@ connect_unix(const char *path)
 		die("socket: %s", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		die("connect %s: %s", path, strerror(errno));
+	if (io_timeout_s > 0) {
+		struct timeval tv = { .tv_sec = io_timeout_s, .tv_usec = 0 };
+
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+		    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+			die("setsockopt: %s", strerror(errno));
+	}
 	return fd;
 }
 
@@ -83,6 +92,8 @@ write_all(int fd, const char *p, size_t n)
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			die("write blocked for %d s", io_timeout_s);
 		if (w <= 0)
 			die("write: %s", w < 0 ? strerror(errno) : "short write");
 		p += w;
@@ -110,6 +121,9 @@ rb_fill(struct rbuf *rb)
 		r = read(rb->rb_fd, rb->rb_data + rb->rb_len,
 		    sizeof(rb->rb_data) - rb->rb_len);
 	while (r < 0 && errno == EINTR);
+	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		die("no response bytes for %d s (have %zu bytes of this response)",
+		    io_timeout_s, rb->rb_len);
 	if (r < 0)
 		die("read: %s", strerror(errno));
 	rb->rb_len += (size_t)r;

@@ -34,6 +34,7 @@
 struct target {
 	const char	*t_sock;
 	const char	*t_label;
+	char		 t_ctx[512];	/* "latency: LABEL: METHOD PATH" */
 	int		 t_fd;
 	long		 t_errors;
 	int64_t		*t_samples;
@@ -67,11 +68,12 @@ usage(void)
 	fprintf(stderr,
 	    "usage: latency -s SOCKET [-l LABEL] [-s SOCKET [-l LABEL]]... [-n N]\n"
 	    "               [-w WARMUP] [-c] [-a] [-X METHOD] [-b BODY]\n"
-	    "               [-H 'Name: value']... [-o PREFIX] PATH [PATH...]\n"
+	    "               [-H 'Name: value']... [-o PREFIX] [-T SECS] PATH [PATH...]\n"
 	    "  -s/-l  target socket and its label (repeat: calls are interleaved)\n"
 	    "  -n     measured calls per target; -w warm-up calls per target\n"
 	    "  -c     new connection per call (default: one keep-alive connection)\n"
 	    "  -a     accept any status (default: non-2xx is an error)\n"
+	    "  -T     give up when a read or write blocks this long (30; 0 = never)\n"
 	    "  PATHs are used in turn; a body gets Content-Type: application/json\n");
 	exit(2);
 }
@@ -108,7 +110,7 @@ main(int argc, char **argv)
 
 	prog_name = "latency";
 	memset(tg, 0, sizeof(tg));
-	while ((opt = getopt(argc, argv, "s:l:n:w:caX:b:H:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:l:n:w:caX:b:H:o:T:")) != -1) {
 		switch (opt) {
 		case 's':
 			if (ntg == MAX_TARGETS)
@@ -130,6 +132,7 @@ main(int argc, char **argv)
 		case 'X': method = optarg; break;
 		case 'b': body = optarg; break;
 		case 'o': out = optarg; break;
+		case 'T': io_timeout_s = (int)parse_u64(optarg, 10, "-T"); break;
 		case 'H':
 			if (strlen(extra) + strlen(optarg) + 3 > sizeof(extra))
 				die("too many headers");
@@ -189,6 +192,9 @@ main(int argc, char **argv)
 			int k = (int)(seq++ % npaths), status, closed;
 			int64_t t0, t1;
 
+			snprintf(t->t_ctx, sizeof(t->t_ctx), "latency: %s: %s %s",
+			    t->t_label, method, paths[k]);
+			prog_name = t->t_ctx;
 			t0 = now_ns();
 			if (newconn || t->t_fd < 0) {
 				if (t->t_fd >= 0)
@@ -203,8 +209,8 @@ main(int argc, char **argv)
 			status = read_response(rb, head, &closed);
 			t1 = now_ns();
 			if (rb->rb_off != rb->rb_len)
-				die("%s: %zu unexpected bytes after a response",
-				    t->t_label, rb->rb_len - rb->rb_off);
+				die("%zu unexpected bytes after a response",
+				    rb->rb_len - rb->rb_off);
 			if (status < 200 || status > 299) {
 				t->t_errors++;
 				if (!anystatus && ++errors <= 3)
@@ -221,6 +227,7 @@ main(int argc, char **argv)
 		}
 	}
 
+	prog_name = "latency";
 	for (int t = 0; t < ntg; t++) {
 		if (tg[t].t_fd >= 0)
 			close(tg[t].t_fd);

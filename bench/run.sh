@@ -103,7 +103,7 @@ nfds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 # CPU time of all threads of a process, ns (sum of /proc/PID/task/*/schedstat)
 cpu_ns() {
-	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%d", s}'
+	cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f", s}'
 }
 now_ns() { date +%s%N; }
 slug() { printf '%s' "$1" | tr -c 'A-Za-z0-9' '_'; }
@@ -182,7 +182,7 @@ cat "$REPORT"
 declare -A R	# R[case|target|field]
 CASES=()
 CASE_CPU_DA=() CASE_CPU_HA=()
-declare -A CPU
+declare -A CPU FAIL
 
 # lat CASE-LABEL latency-args...: one interleaved run over the three sockets
 lat() {
@@ -191,9 +191,15 @@ lat() {
 	slug=$(slug "$label")
 	log "latency: $label"
 	da0=$(cpu_ns "$DA_PID") ha0=$(cpu_ns "$HA_PID")
-	"$OUT/latency" -s "$DIRECT" -l direct -s "$HAP" -l haproxy -s "$DAS" -l dockaudit \
-	    -w "$WARM" -o "$T/samples/$slug" "$@" >"$T/lat.out" ||
-	    { cat "$T/lat.out" >&2; die "latency run '$label' failed"; }
+	if ! "$OUT/latency" -s "$DIRECT" -l direct -s "$HAP" -l haproxy -s "$DAS" -l dockaudit \
+	    -T 20 -w "$WARM" -o "$T/samples/$slug" "$@" >"$T/lat.out" 2>"$T/lat.err"; then
+		FAIL[$label]=$(grep -v '^RESULT' "$T/lat.err" | tail -n 1)
+		[ -n "${FAIL[$label]}" ] || FAIL[$label]="latency failed (see lat-failures.log)"
+		log "latency: $label FAILED: ${FAIL[$label]}"
+		cat "$T/lat.err" >>"$T/lat-failures.log"
+		CASES+=("$label")
+		return 0
+	fi
 	da1=$(cpu_ns "$DA_PID") ha1=$(cpu_ns "$HA_PID")
 	n=$(awk '{for (i = 1; i <= NF; i++) if ($i ~ /^n=/) {sub("n=", "", $i); print $i; exit}}' "$T/lat.out")
 	CPU[$label|dockaudit]=$(awk -v a="$da0" -v b="$da1" -v n="$n" -v w="$WARM" 'BEGIN {printf "%.1f", (b - a) / 1000 / (n + w)}')
@@ -216,6 +222,10 @@ lat_table() {
 	out "| call | n | direct med | direct p99 | haproxy med | haproxy p99 | dockaudit med | dockaudit p99 | added dockaudit med | added dockaudit p99 | added haproxy med | added haproxy p99 | dockaudit/direct med | dockaudit added / haproxy added | CPU/call dockaudit | CPU/call haproxy |"
 	out "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 	for c in "$@"; do
+		if [ -n "${FAIL[$c]:-}" ]; then
+			out "| $c | FAILED: ${FAIL[$c]//|/\\|} |||||||||||||||"
+			continue
+		fi
 		out "$(awk -v c="$c" -v n="${R[$c|direct|n]}" \
 		    -v dm="${R[$c|direct|med]}" -v dp="${R[$c|direct|p99]}" \
 		    -v hm="${R[$c|haproxy|med]}" -v hp="${R[$c|haproxy|p99]}" \
@@ -260,6 +270,10 @@ if ! skip latency; then
 	out ""
 	# goals
 	verdict() {	# verdict CASE
+		if [ -n "${FAIL[$1]:-}" ]; then
+			echo "- $1: FAILED (${FAIL[$1]})"
+			return
+		fi
 		awk -v c="$1" -v dm="${R[$1|direct|med]}" -v hm="${R[$1|haproxy|med]}" \
 		    -v am="${R[$1|dockaudit|med]}" 'BEGIN {
 			ad = am - dm; hd = hm - dm
@@ -279,6 +293,7 @@ if ! skip latency; then
 	out "| call | direct >1ms | haproxy >1ms | dockaudit >1ms | direct >10ms | haproxy >10ms | dockaudit >10ms |"
 	out "|---|---:|---:|---:|---:|---:|---:|"
 	for c in "${KA_CASES[@]}" "${NC_CASES[@]}"; do
+		[ -z "${FAIL[$c]:-}" ] || continue
 		row="| $c |"
 		for lim in 1000000 10000000; do
 			for tgt in direct haproxy dockaudit; do
@@ -307,7 +322,7 @@ if ! skip stream; then
 	rm -f "$T/big-rootfs.tar"
 	docker -H "unix://$DIRECT" save bench-big:latest -o "$T/big.tar"
 	BIG_BYTES=$(stat -c %s "$T/big.tar")
-	declare -A BEST
+	declare -A BEST SFAIL
 	# time_ms CMD...: wall milliseconds
 	time_ms() {
 		local s e
@@ -316,15 +331,19 @@ if ! skip stream; then
 		e=$(now_ns)
 		echo $(((e - s) / 1000000))
 	}
-	do_save() { docker -H "unix://$1" save bench-big:latest >/dev/null; }
-	do_load() { docker -H "unix://$1" load -q -i "$T/big.tar" >/dev/null; }
+	do_save() { timeout 300 docker -H "unix://$1" save bench-big:latest >/dev/null; }
+	do_load() { timeout 300 docker -H "unix://$1" load -q -i "$T/big.tar" >/dev/null; }
 	for op in save load; do
 		for round in 1 2 3; do
 			for tgt in direct haproxy dockaudit; do
 				case $tgt in direct) s=$DIRECT ;; haproxy) s=$HAP ;; dockaudit) s=$DAS ;; esac
 				log "streaming: $op via $tgt, round $round"
-				ms=$(time_ms "do_$op" "$s") || die "docker $op via $tgt failed"
 				k="$op|$tgt"
+				if ! ms=$(time_ms "do_$op" "$s" 2>>"$T/stream.err"); then
+					log "docker $op via $tgt FAILED"
+					SFAIL[$k]=1
+					continue
+				fi
 				if [ -z "${BEST[$k]:-}" ] || [ "$ms" -lt "${BEST[$k]}" ]; then BEST[$k]=$ms; fi
 			done
 		done
@@ -337,6 +356,11 @@ if ! skip stream; then
 	out "| operation | direct MiB/s | haproxy MiB/s | dockaudit MiB/s | dockaudit/direct | haproxy/direct | goal |"
 	out "|---|---:|---:|---:|---:|---:|---|"
 	for op in save load; do
+		if [ -z "${BEST[$op|direct]:-}" ] || [ -z "${BEST[$op|haproxy]:-}" ] ||
+		    [ -z "${BEST[$op|dockaudit]:-}" ]; then
+			out "| docker $op | ${BEST[$op|direct]:-FAILED} ms | ${BEST[$op|haproxy]:-FAILED} ms | ${BEST[$op|dockaudit]:-FAILED} ms | | | NOT met |"
+			continue
+		fi
 		out "$(awk -v op="docker $op" -v b="$BIG_BYTES" -v d="${BEST[$op|direct]}" \
 		    -v h="${BEST[$op|haproxy]}" -v a="${BEST[$op|dockaudit]}" 'BEGIN {
 			m = b / 1048576; td = m / (d / 1000); th = m / (h / 1000); ta = m / (a / 1000)
@@ -344,6 +368,12 @@ if ! skip stream; then
 			    op, td, d / 1000, th, h / 1000, ta, a / 1000, ta / td, th / td,
 			    (ta / td >= 0.95 ? "met" : "NOT met") }')"
 	done
+	for k in "${!SFAIL[@]}"; do out "- failed at least once: docker ${k%|*} via ${k#*|} (see below)"; done
+	if [ -s "$T/stream.err" ]; then
+		out '```'
+		while IFS= read -r l; do out "$l"; done < <(tail -n 10 "$T/stream.err")
+		out '```'
+	fi
 	DA_RSS_AFTER_STREAM=$(rss_kb "$DA_PID")
 fi
 

@@ -68,6 +68,9 @@ struct call {
 	int		 capture_tail;	/* keep the last bytes, not the first */
 	int		 recorded;	/* request record written */
 	int		 strip_expect;	/* we answered 100-continue ourselves */
+	int		 body_invalid;	/* a JSON body we could not parse */
+	int64_t		 body_trailing;	/* bytes after the first JSON value */
+	char		 body_error[128];
 	int		 responded;	/* response record written */
 	uint64_t	 ticket;
 	const char	*outcome;

@@ -140,27 +140,28 @@ px_request_body(struct conn *c, const char *body, size_t n)
 	struct json *root = NULL, *qroot = NULL;
 	char err[DA_ERRLEN] = "";
 	const char *name = NULL, *image = NULL;
-	struct buf sec;
+	size_t used = 0;
 	struct jw w;
 
 	if (k->query.len > 0)
 		qroot = json_parse(k->query.data, k->query.len, NULL);
-	if (body != NULL && (root = json_parse(body, n, err)) == NULL) {
+	/* Like dockerd's json.Decoder: the first value counts, bytes after
+	 * it are ignored (and counted in the record). */
+	if (body != NULL &&
+	    (root = json_parse_first(body, n, &used, err)) == NULL) {
+		k->body_invalid = 1;
+		snprintf(k->body_error, sizeof(k->body_error), "%s", err);
 		jw_init(&w, &k->security);
-		jw_obj_begin(&w, NULL);
+		w.depth = 1;		/* member text: "security":{...} */
+		jw_obj_begin(&w, "security");
 		jw_str(&w, "body_error", err);
 		jw_obj_end(&w);
 	} else {
-		/* extract_security writes a "security" member: render it
-		 * inside a scratch object and keep the value. */
-		buf_init(&sec, BUF_UNLIMITED);
-		jw_init(&w, &sec);
-		jw_obj_begin(&w, NULL);
+		if (body != NULL)
+			k->body_trailing = (int64_t)(n - used);
+		jw_init(&w, &k->security);
+		w.depth = 1;		/* member text: "security":{...} */
 		extract_security(k->rm.action, root, qroot, &w);
-		jw_obj_end(&w);
-		if (sec.len > 14 && memcmp(sec.data, "{\"security\":", 12) == 0)
-			buf_append(&k->security, sec.data + 12, sec.len - 13);
-		buf_free(&sec);
 	}
 	extract_object(k->rm.action, root, qroot, &name, &image);
 	if (name != NULL && k->obj_name[0] == '\0')
@@ -259,6 +260,7 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 			e.req.body_len = k->body.len;
 		}
 		e.req.body_truncated = k->truncated;
+		e.req.body_trailing = k->body_trailing;
 		if (k->security.len > 0) {
 			e.security_json = k->security.data;
 			e.security_len = k->security.len;

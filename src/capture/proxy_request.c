@@ -177,6 +177,16 @@ record_and_forward(struct conn *c)
 	int rc;
 
 	c->head_start = 0;
+	if (k->body_invalid && mutating) {
+		/* dockerd decodes more leniently in places (nesting depth);
+		 * a state change we cannot describe is not let through. */
+		char why[256];
+
+		snprintf(why, sizeof(why), "request body is not JSON dockaudit "
+		    "can audit (%s); refusing the call", k->body_error);
+		reject(c, 400, why);
+		return;
+	}
 	if (k->level == LEVEL_NONE && !mutating) {
 		forward_now(c);
 		return;

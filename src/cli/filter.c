@@ -127,7 +127,7 @@ glob_literal(struct filter *f, const char *pat)
 			size_t score = n + first + last;
 
 			if (!lit_safe(p, n))
-				return;	/* a piece we cannot predict: no literal */
+				return;	/* unpredictable text: no literal */
 			if (score > best_score) {
 				best = p;
 				best_n = n;

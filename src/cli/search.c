@@ -1,17 +1,23 @@
 /* search.c -- `dockaudit search`: the journal's records that match filters.
  *
- * Reads the journal once, in seq order, through the journal reader.  With
- * NDJSON output and no --outcome, matching lines are copied out as they are
- * read; --outcome, --count and --format table need whole calls, so records
- * are collected in a struct table (table.c) and printed at the end.  A line
- * is parsed (once) only if the prefilter (filter_quick) cannot rule it out,
- * or if it may carry the outcome of a call already collected.  --since also
- * skips whole segments: those before the newest segment whose first record
- * is at least SEARCH_SKEW_NS older than --since.
+ * Reads the journal in seq order through the journal reader; NDJSON output
+ * is copied out as it is read.  --outcome applies to whole calls, whose
+ * outcome comes with their last records, so it takes a first pass: it
+ * parses only lines mentioning the outcome word (every call with that
+ * outcome has one, the record deciding it) and the later records of their
+ * calls, and learns those calls' outcomes; the second pass then keeps the
+ * records of matching calls.  --count and --format table collect calls in
+ * a struct table (table.c) and print at the end.
  *
- * Damaged records are reported on stderr, skipped, and make the exit status
- * 1; lines the prefilter rules out are not parsed, so damage inside them is
- * left to `dockaudit verify`. */
+ * A line is parsed (once per pass) only when the prefilter (filter_quick,
+ * outcome_gate) cannot rule it out, or when it may change the outcome of a
+ * call collected; with no filter, lines are copied without parsing.
+ * --since skips whole segments: those before the newest segment whose
+ * first record is at least SEARCH_SKEW_NS older than --since.
+ *
+ * Damaged records met are reported on stderr, skipped, and make the exit
+ * status 1.  Lines that need no parse are not checked: checking every
+ * record is `dockaudit verify`'s job. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -35,7 +41,7 @@
  * this much slack. */
 #define SEARCH_SKEW_NS		(60LL * 1000000000)
 #define SEARCH_LIMIT_MAX	((uint64_t)1 << 62)
-#define SEARCH_HEAD_MAX		(64u << 10)	/* bytes read for a segment's first record */
+#define SEARCH_HEAD_MAX		(64u << 10)	/* read for a segment's 1st record */
 
 static const char search_help[] =
 "Usage: dockaudit search --journal DIR [filters] [--format ndjson|table]\n"
@@ -89,6 +95,11 @@ struct search {
 	int		 s_count;
 	uint64_t	 s_limit;	/* 0: none */
 	struct filter	 s_f;
+	uint64_t	 s_from;	/* first seq to read */
+	char		 s_olit[24];	/* --outcome as a line holds it: "failure" */
+	size_t		 s_olen;
+	struct table	*s_oc;		/* --outcome: calls that may have it (pass 1) */
+	struct table	*s_t;		/* table, --count: the calls found */
 	uint64_t	 s_damaged;
 };
 
@@ -201,8 +212,10 @@ search_next(const char *cmd, const char *dir, struct jrn_reader *r,
 			fprintf(stderr, "dockaudit %s: %s\n", cmd, err);
 			return rc;
 		}
-		search_damaged(cmd, dir, err);
-		(*damaged)++;
+		if (damaged != NULL) {
+			search_damaged(cmd, dir, err);
+			(*damaged)++;
+		}
 		memcpy(last, err, sizeof(last));
 	}
 }
@@ -354,7 +367,7 @@ since_start(const struct search *s)
 }
 
 /* Whether a line the prefilter ruled out must still be parsed: it may be
- * a later stage of a call already collected (its outcome). */
+ * a later stage of a call in t (and change its outcome). */
 static int
 needed_for_call(const struct table *t, const char *line, size_t len)
 {
@@ -369,17 +382,76 @@ needed_for_call(const struct table *t, const char *line, size_t len)
 	return table_has_call(t, id, n);
 }
 
-/* Parse one line and apply the filters: 1 if it passed, 0 if not (or
- * damaged: reported), or -DA_E_* collecting it into t.  With t, the
- * record goes into the table, passed or not (it may decide a call). */
+/* --outcome, pass 1: the outcome of every call with a record that mentions
+ * the outcome word, which every call with that outcome has (the record
+ * deciding it).  Only those lines and the later records of their calls are
+ * parsed.  Damage is left for pass 2 to report. */
 static int
-search_record(struct search *s, struct jrn_reader *r, struct table *t,
-    const char *line, size_t len)
+outcome_pass(struct search *s)
+{
+	char err[DA_ERRLEN];
+	struct jrn_reader *r;
+	struct filter_rec rec;
+	struct json *root;
+	const char *line;
+	size_t len;
+	int rc, hit;
+
+	if ((s->s_oc = table_new(0)) == NULL)
+		return DA_E_NOMEM;
+	if ((rc = jrn_reader_open(&r, s->s_dir, s->s_from, err)) != DA_OK) {
+		fprintf(stderr, "dockaudit search: cannot read the journal: "
+		    "%s\n", err);
+		return rc;
+	}
+	while ((rc = search_next("search", s->s_dir, r, &line, &len,
+	    NULL)) == DA_OK) {
+		hit = memmem(line, len, s->s_olit, s->s_olen) != NULL;
+		if (!hit && !needed_for_call(s->s_oc, line, len))
+			continue;
+		if ((root = json_parse(line, len, NULL)) == NULL)
+			continue;
+		filter_rec_load(&rec, root);
+		rc = rec.req_id != NULL ? table_add(s->s_oc, &rec, hit) : DA_OK;
+		json_free(root);
+		if (rc != DA_OK)
+			break;
+	}
+	jrn_reader_close(r);
+	return rc == DA_E_AGAIN ? DA_OK : rc;
+}
+
+/* --outcome, pass 2, without parsing: 0 if the line cannot belong to a
+ * matching call, 1 if its call has the outcome, 2 if a parse must tell. */
+static int
+outcome_gate(const struct search *s, const char *line, size_t len)
+{
+	const char *id, *oc;
+	size_t n;
+
+	switch (table_line_call(line, len, &id, &n)) {
+	case 1:
+		oc = table_call_outcome(s->s_oc, id, n);
+		return oc != NULL && strcmp(oc, s->s_f.f_outcome) == 0;
+	case 0:		/* no request: its own outcome decides */
+		return memmem(line, len, s->s_olit, s->s_olen) ? 2 : 0;
+	default:
+		return 2;
+	}
+}
+
+/* Parse one line and apply the filters: 1 if it passed, 0 if not (or
+ * damaged: reported), or -DA_E_* (memory) collecting it.  Into the table
+ * (table view, --count) goes every record parsed: it may decide a call. */
+static int
+search_record(struct search *s, struct jrn_reader *r, const char *line,
+    size_t len)
 {
 	char perr[DA_ERRLEN], where[DA_ERRLEN + 64];
 	struct filter_rec rec;
 	struct json *root;
-	int passed, rc;
+	const char *oc;
+	int passed, rc = DA_OK;
 
 	if ((root = json_parse(line, len, perr)) == NULL) {
 		snprintf(where, sizeof(where), "%s/%s byte %llu: %s", s->s_dir,
@@ -391,35 +463,37 @@ search_record(struct search *s, struct jrn_reader *r, struct table *t,
 	}
 	filter_rec_load(&rec, root);
 	passed = filter_match(&s->s_f, &rec);
-	if (t != NULL && (rc = table_add(t, &rec, passed, line, len)) != DA_OK)
-		passed = -rc;
-	json_free(root);
-	if (passed < 0) {
-		fprintf(stderr, "dockaudit search: %s while collecting matches; "
-		    "narrow the search (--since, --until, --limit)\n",
-		    da_strerror(-passed));
+	if (s->s_t != NULL) {
+		rc = table_add(s->s_t, &rec, passed);
+	} else if (passed && s->s_oc != NULL) {
+		oc = rec.req_id == NULL ? rec.outcome : table_call_outcome(
+		    s->s_oc, rec.req_id, strlen(rec.req_id));
+		passed = filter_outcome_ok(&s->s_f, oc);
 	}
-	return passed;
+	json_free(root);
+	return rc != DA_OK ? -rc : passed;
 }
 
 static int
-search_scan(struct search *s, struct jrn_reader *r, struct table *t)
+search_scan(struct search *s, struct jrn_reader *r)
 {
 	const char *line;
 	uint64_t printed = 0;
 	size_t len;
-	int rc, m, all = t == NULL && filter_none(&s->s_f);
+	int rc, m, all = s->s_t == NULL && filter_none(&s->s_f);
 
 	while ((rc = search_next("search", s->s_dir, r, &line, &len,
 	    &s->s_damaged)) == DA_OK) {
-		if (all)	/* every record as stored: nothing to parse */
-			m = 1;
-		else if (!filter_quick(&s->s_f, line, len) &&
-		    !needed_for_call(t, line, len))
+		if ((m = s->s_oc ? outcome_gate(s, line, len) : 1) == 0)
 			continue;
-		else if ((m = search_record(s, r, t, line, len)) < 0)
+		if (all && m == 1)
+			;	/* printed as stored: nothing to parse */
+		else if (!filter_quick(&s->s_f, line, len) &&
+		    !needed_for_call(s->s_t, line, len))
+			continue;
+		else if ((m = search_record(s, r, line, len)) < 0)
 			return -m;
-		if (t != NULL || m == 0)
+		if (s->s_t != NULL || m == 0)
 			continue;
 		fwrite(line, 1, len, stdout);
 		putc('\n', stdout);
@@ -429,21 +503,19 @@ search_scan(struct search *s, struct jrn_reader *r, struct table *t)
 	return rc == DA_E_AGAIN ? DA_OK : rc;
 }
 
-static int
-search_output(const struct search *s, const struct table *t)
+/* Print the table or the count; write errors show in ferror(stdout). */
+static void
+search_output(const struct search *s)
 {
 	struct table_widths w = { 0, 0, 0 };
 
 	if (s->s_count) {
-		printf("%llu\n", (unsigned long long)table_count(t, &s->s_f,
-		    s->s_limit));
-		return 0;
+		printf("%llu\n", (unsigned long long)table_count(s->s_t,
+		    &s->s_f, s->s_limit));
+	} else {
+		table_fit(s->s_t, &s->s_f, s->s_limit, &w);
+		table_print(s->s_t, &s->s_f, s->s_limit, &w, 1, stdout);
 	}
-	if (s->s_table) {
-		table_fit(t, &s->s_f, s->s_limit, &w);
-		return table_print(t, &s->s_f, s->s_limit, &w, 1, stdout);
-	}
-	return table_print_lines(t, &s->s_f, s->s_limit, stdout);
 }
 
 int
@@ -451,35 +523,42 @@ cli_search(int argc, char **argv)
 {
 	struct search s;
 	struct jrn_reader *r = NULL;
-	struct table *t = NULL;
 	struct sigaction ign, old;
 	char err[DA_ERRLEN];
-	int rc, status = 0;
+	int rc, status = 1;
 
 	if ((rc = search_args(&s, argc, argv)) != 0)
 		return rc < 0 ? 0 : rc;
-	if (s.s_table || s.s_count || s.s_f.f_outcome != NULL) {
-		if ((t = table_new((s.s_table ? TABLE_ROWS : 0) |
-		    (!s.s_table && !s.s_count ? TABLE_LINES : 0))) == NULL) {
-			fprintf(stderr, "dockaudit search: out of memory\n");
-			return 1;
-		}
-	}
-	if ((rc = jrn_reader_open(&r, s.s_dir, s.s_f.f_has_since ?
-	    since_start(&s) : 1, err)) != DA_OK) {
-		fprintf(stderr, "dockaudit search: cannot read the journal: %s\n",
-		    err);
-		table_free(t);
-		return 1;
-	}
 	/* A reader that went away (| head) ends the search quietly. */
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, &old);
-	if (search_scan(&s, r, t) != DA_OK)
-		status = 1;
-	if (t != NULL && status == 0 && !ferror(stdout))
-		search_output(&s, t);
+	s.s_from = s.s_f.f_has_since ? since_start(&s) : 1;
+	if (s.s_f.f_outcome != NULL) {
+		s.s_olen = (size_t)snprintf(s.s_olit, sizeof(s.s_olit), "\"%s\"",
+		    s.s_f.f_outcome);
+		if ((rc = outcome_pass(&s)) != DA_OK)
+			goto out;
+	}
+	if ((s.s_table || s.s_count) &&
+	    (s.s_t = table_new(s.s_table ? TABLE_ROWS : 0)) == NULL) {
+		rc = DA_E_NOMEM;
+		goto out;
+	}
+	if ((rc = jrn_reader_open(&r, s.s_dir, s.s_from, err)) != DA_OK) {
+		fprintf(stderr, "dockaudit search: cannot read the journal: %s\n",
+		    err);
+		goto out;
+	}
+	if ((rc = search_scan(&s, r)) != DA_OK)
+		goto out;
+	if (s.s_t != NULL && !ferror(stdout))
+		search_output(&s);
+	status = s.s_damaged ? 1 : 0;
+out:
+	if (rc == DA_E_NOMEM || rc == DA_E_TOOBIG)
+		fprintf(stderr, "dockaudit search: %s while collecting matches; "
+		    "narrow the search (--since, --until)\n", da_strerror(rc));
 	if ((fflush(stdout) != 0 || ferror(stdout)) && errno != EPIPE) {
 		fprintf(stderr, "dockaudit search: writing the output: %s\n",
 		    strerror(errno));
@@ -487,6 +566,7 @@ cli_search(int argc, char **argv)
 	}
 	sigaction(SIGPIPE, &old, NULL);
 	jrn_reader_close(r);
-	table_free(t);
-	return s.s_damaged ? 1 : status;
+	table_free(s.s_oc);
+	table_free(s.s_t);
+	return status;
 }

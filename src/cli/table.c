@@ -1,9 +1,8 @@
 /* table.c -- records joined into calls, and the table view (see table.h).
  *
  * Calls live in an array indexed by an open-addressing hash of request.id;
- * rows and kept lines are arrays in journal order; ids, cells and lines are
- * bytes in two struct bufs, referred to by offset (the buffers move as they
- * grow).  Cells are made safe for a terminal when stored: control bytes and
+ * rows are an array in journal order; ids and cells are bytes in a struct
+ * buf, referred to by offset (the buffer moves as it grows).  Cells are made safe for a terminal when stored: control bytes and
  * C1 controls become '?', and a cell past its column's maximum is cut to end
  * in "...".  Only the fields named in table.h are ever printed. */
 #include <string.h>
@@ -27,31 +26,24 @@ struct table_call {
 	int		 c_decided;	/* a non-request record was seen */
 };
 
+/* One line of the table: a call, or a record without request.id. */
 struct table_row {
-	size_t		 r_call;	/* call index + 1; 0: record without request.id */
-	char		 r_outcome[OUTCOME_LEN];	/* own outcome when r_call == 0 */
-	int		 r_status;
+	size_t		 r_call;	/* call index + 1; 0: no request.id */
+	char		 r_outcome[OUTCOME_LEN];	/* when r_call == 0 */
+	int		 r_status;			/* when r_call == 0 */
 	char		 r_time[TABLE_TIME_LEN + 1];	/* "" = unknown */
-	size_t		 r_who, r_action, r_object;	/* cells in t_strs; 0 = unknown */
-};
-
-struct table_line {
-	size_t		 l_off, l_len;	/* in t_lines */
-	size_t		 l_row;
+	size_t		 r_who, r_action, r_object;	/* in t_strs, 0 = unknown */
 };
 
 struct table {
 	int		 t_flags;
-	struct buf	 t_strs;	/* ids and cells, NUL-terminated; offset 0 is "" */
-	struct buf	 t_lines;
+	struct buf	 t_strs;	/* ids, cells; NUL-terminated; 0 is "" */
 	struct table_call *t_calls;
 	size_t		 t_ncalls, t_capcalls;
 	size_t		*t_slots;	/* call index + 1, 0 = free */
 	size_t		 t_nslots;	/* power of two */
 	struct table_row *t_rows;
 	size_t		 t_nrows, t_caprows;
-	struct table_line *t_kept;
-	size_t		 t_nkept, t_capkept;
 };
 
 /* Double an array's capacity; NULL (p untouched) past TABLE_MEM_MAX or
@@ -77,7 +69,6 @@ table_new(int flags)
 		return NULL;
 	t->t_flags = flags;
 	buf_init(&t->t_strs, TABLE_MEM_MAX);
-	buf_init(&t->t_lines, TABLE_MEM_MAX);
 	if (buf_putc(&t->t_strs, '\0') != DA_OK) {
 		free(t);
 		return NULL;
@@ -91,11 +82,9 @@ table_free(struct table *t)
 	if (t == NULL)
 		return;
 	buf_free(&t->t_strs);
-	buf_free(&t->t_lines);
 	free(t->t_calls);
 	free(t->t_slots);
 	free(t->t_rows);
-	free(t->t_kept);
 	free(t);
 }
 
@@ -222,6 +211,14 @@ table_has_call(const struct table *t, const char *id, size_t n)
 	return call_find(t, id, n) != NULL;
 }
 
+const char *
+table_call_outcome(const struct table *t, const char *id, size_t n)
+{
+	const struct table_call *c = call_find(t, id, n);
+
+	return c != NULL ? c->c_outcome : NULL;
+}
+
 int
 table_line_call(const char *line, size_t len, const char **id, size_t *n)
 {
@@ -259,12 +256,13 @@ put_cell(struct table *t, const char *s, size_t max, size_t *off)
 {
 	char tmp[TABLE_OBJECT_MAX * 4 + 8];
 	size_t n = 0, w = 0, keep = text_width(s) > max ? max - 3 : max;
-	int rc;
 
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
 	    p++) {
 		if ((*p & 0xc0) != 0x80 && w++ == keep)
 			break;
+		if (n >= sizeof(tmp) - 4)
+			break;	/* only if s were not UTF-8 */
 		if (*p < 0x20 || *p == 0x7f) {
 			tmp[n++] = '?';
 		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
@@ -280,9 +278,7 @@ put_cell(struct table *t, const char *s, size_t max, size_t *off)
 	}
 	tmp[n++] = '\0';
 	*off = t->t_strs.len;
-	if ((rc = buf_append(&t->t_strs, tmp, n)) != DA_OK)
-		return rc;
-	return DA_OK;
+	return buf_append(&t->t_strs, tmp, n);
 }
 
 static const char *
@@ -407,68 +403,63 @@ row_fill(struct table *t, size_t ri, const struct filter_rec *r)
 	return rc;
 }
 
+/* The row of call c (NULL: r has no request.id), made on first use. */
+static int
+row_get(struct table *t, struct table_call *c, const struct filter_rec *r,
+    size_t *ri)
+{
+	struct table_row *row;
+	void *p;
+
+	if (c != NULL && c->c_row != 0) {
+		*ri = c->c_row - 1;
+		return DA_OK;
+	}
+	if (t->t_nrows == t->t_caprows) {
+		if ((p = grow(t->t_rows, &t->t_caprows,
+		    sizeof(*t->t_rows))) == NULL)
+			return DA_E_NOMEM;
+		t->t_rows = p;
+	}
+	*ri = t->t_nrows++;
+	row = &t->t_rows[*ri];
+	memset(row, 0, sizeof(*row));
+	row->r_status = -1;
+	if (c != NULL) {
+		row->r_call = (size_t)(c - t->t_calls) + 1;
+		c->c_row = *ri + 1;
+	} else {
+		snprintf(row->r_outcome, sizeof(row->r_outcome), "%s",
+		    r->outcome ? r->outcome : "");
+		row->r_status = r->status;
+	}
+	return DA_OK;
+}
+
 int
-table_add(struct table *t, const struct filter_rec *r, int passed,
-    const char *line, size_t len)
+table_add(struct table *t, const struct filter_rec *r, int passed)
 {
 	struct table_call *c = NULL;
-	struct table_row *row;
-	struct table_line *l;
 	size_t ri;
-	void *p;
 	int rc;
 
 	if (r->req_id != NULL) {
 		c = call_find(t, r->req_id, strlen(r->req_id));
-		if (c == NULL && passed && (rc = call_add(t, r->req_id, &c)) != DA_OK)
+		if (c == NULL && passed &&
+		    (rc = call_add(t, r->req_id, &c)) != DA_OK)
 			return rc;
 		if (c != NULL)
 			call_update(c, r);
 	}
-	if (!passed) {
+	if (!passed) {	/* it only completes what its call's row lacks */
 		if (c != NULL && c->c_row != 0 && (t->t_flags & TABLE_ROWS))
 			return row_fill(t, c->c_row - 1, r);
 		return DA_OK;
 	}
-	if (c != NULL && c->c_row != 0) {
-		ri = c->c_row - 1;
-	} else {
-		if (t->t_nrows == t->t_caprows) {
-			if ((p = grow(t->t_rows, &t->t_caprows,
-			    sizeof(*t->t_rows))) == NULL)
-				return DA_E_NOMEM;
-			t->t_rows = p;
-		}
-		ri = t->t_nrows++;
-		row = &t->t_rows[ri];
-		memset(row, 0, sizeof(*row));
-		row->r_status = -1;
-		if (c != NULL) {
-			row->r_call = (size_t)(c - t->t_calls) + 1;
-			c->c_row = ri + 1;
-		} else {
-			snprintf(row->r_outcome, sizeof(row->r_outcome), "%s",
-			    r->outcome ? r->outcome : "");
-			row->r_status = r->status;
-		}
-	}
-	if ((t->t_flags & TABLE_ROWS) && (rc = row_fill(t, ri, r)) != DA_OK)
+	if ((rc = row_get(t, c, r, &ri)) != DA_OK)
 		return rc;
-	if (t->t_flags & TABLE_LINES) {
-		if (t->t_nkept == t->t_capkept) {
-			if ((p = grow(t->t_kept, &t->t_capkept,
-			    sizeof(*t->t_kept))) == NULL)
-				return DA_E_NOMEM;
-			t->t_kept = p;
-		}
-		l = &t->t_kept[t->t_nkept];
-		l->l_off = t->t_lines.len;
-		l->l_len = len;
-		l->l_row = ri;
-		if ((rc = buf_append(&t->t_lines, line, len)) != DA_OK)
-			return rc;
-		t->t_nkept++;
-	}
+	if (t->t_flags & TABLE_ROWS)
+		return row_fill(t, ri, r);
 	return DA_OK;
 }
 
@@ -583,25 +574,6 @@ table_print(const struct table *t, const struct filter *f, uint64_t limit,
 		else
 			fprintf(out, "%s\n", oc[0] ? oc : "-");
 		if (ferror(out))
-			return -1;
-	}
-	return ferror(out) ? -1 : 0;
-}
-
-int
-table_print_lines(const struct table *t, const struct filter *f,
-    uint64_t limit, FILE *out)
-{
-	const struct table_line *l;
-	uint64_t n = 0;
-
-	for (size_t i = 0; i < t->t_nkept && (limit == 0 || n < limit); i++) {
-		l = &t->t_kept[i];
-		if (!row_ok(t, &t->t_rows[l->l_row], f))
-			continue;
-		n++;
-		fwrite(t->t_lines.data + l->l_off, 1, l->l_len, out);
-		if (putc('\n', out) == EOF)
 			return -1;
 	}
 	return ferror(out) ? -1 : 0;

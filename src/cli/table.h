@@ -7,9 +7,9 @@
  * call itself).  A struct table collects, in journal order, one row per call
  * (and one per record without request.id) from the records that passed the
  * record filters, keeps every call's outcome current from all of its
- * records, and prints: the table view (TIME WHO ACTION OBJECT OUTCOME), the
- * kept lines of calls passing --outcome, or their number.  Everything stays
- * in memory until table_free(): a search holds its whole result. */
+ * records, and prints the rows passing --outcome as the table view (TIME
+ * WHO ACTION OBJECT OUTCOME) or counts them.  Everything stays in memory
+ * until table_free(). */
 #ifndef DA_CLI_TABLE_H
 #define DA_CLI_TABLE_H
 
@@ -20,7 +20,6 @@
 #include "cli/filter.h"
 
 #define TABLE_ROWS	0x1	/* keep TIME/WHO/ACTION/OBJECT of each row */
-#define TABLE_LINES	0x2	/* keep the lines that passed (ndjson output) */
 
 /* Cells longer than these are cut (ending in "..."); TIME is fixed. */
 #define TABLE_WHO_MAX		40
@@ -39,16 +38,18 @@ struct table	*table_new(int flags);
 void		 table_free(struct table *t);
 
 /* Feed the next record in journal order.  passed: it passed the record
- * filters, so it gets a row (or joins its call's) and, with TABLE_LINES,
- * its line is kept.  A record that did not pass only updates the outcome of
- * a call already in the table.  DA_E_NOMEM / DA_E_TOOBIG. */
-int	table_add(struct table *t, const struct filter_rec *r, int passed,
-	    const char *line, size_t len);
+ * filters, so it gets a row (or joins its call's row).  A record that did
+ * not pass only updates a call already in the table.  DA_E_NOMEM /
+ * DA_E_TOOBIG. */
+int	table_add(struct table *t, const struct filter_rec *r, int passed);
 
 /* Number of calls in the table. */
 size_t	table_ncalls(const struct table *t);
 /* 1 if the call with request id id[0..n) is in the table. */
 int	table_has_call(const struct table *t, const char *id, size_t n);
+/* That call's outcome as known so far ("" if none), NULL if not in t. */
+const char *table_call_outcome(const struct table *t, const char *id,
+	    size_t n);
 
 /* The request id of a raw journal line without parsing it: 1 and *id, *n
  * set, 0 if the line has no "request" member, -1 if it cannot tell (the
@@ -67,8 +68,5 @@ void	table_fit(const struct table *t, const struct filter *f,
 int	table_print(const struct table *t, const struct filter *f,
 	    uint64_t limit, const struct table_widths *w, int header,
 	    FILE *out);
-/* Print the kept lines of calls passing --outcome, at most limit lines. */
-int	table_print_lines(const struct table *t, const struct filter *f,
-	    uint64_t limit, FILE *out);
 
 #endif

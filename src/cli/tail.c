@@ -206,7 +206,7 @@ tail_emit(struct tail *t, const char *line, size_t len)
 		return DA_OK;
 	}
 	filter_rec_load(&rec, root);
-	rc = table_add(t->t_batch, &rec, 1, line, len);
+	rc = table_add(t->t_batch, &rec, 1);
 	json_free(root);
 	t->t_inbatch++;
 	return rc;

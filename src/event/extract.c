@@ -753,12 +753,6 @@ extract_security(const char *action, const struct json *body,
 
 /* ---- object name and image ---- */
 
-static const char *
-str_or_null(const struct json *v)
-{
-	return json_str(v);
-}
-
 void
 extract_object_buf(const char *action, const struct json *body,
     const struct json *query, const char **name, const char **image,
@@ -773,34 +767,34 @@ extract_object_buf(const char *action, const struct json *body,
 		return;
 	extract__view_root(&root, body, &nomem);
 	if (strcmp(action, "container.create") == 0) {
-		*name = str_or_null(q_first(query, "name"));
-		*image = str_or_null(extract__scalar(&root, "Image"));
+		*name = json_str(q_first(query, "name"));
+		*image = json_str(extract__scalar(&root, "Image"));
 	} else if (strcmp(action, "volume.create") == 0 ||
 	    strcmp(action, "network.create") == 0 ||
 	    strcmp(action, "secret.create") == 0 ||
 	    strcmp(action, "config.create") == 0) {
-		*name = str_or_null(extract__scalar(&root, "Name"));
+		*name = json_str(extract__scalar(&root, "Name"));
 	} else if (strcmp(action, "service.create") == 0 ||
 	    strcmp(action, "service.update") == 0) {
-		*name = str_or_null(extract__scalar(&root, "Name"));
+		*name = json_str(extract__scalar(&root, "Name"));
 		extract__view_field(&tt, &root, "TaskTemplate", 0);
 		extract__view_field(&cs, &tt, "ContainerSpec", 1);
-		*image = str_or_null(extract__scalar(&cs, "Image"));
+		*image = json_str(extract__scalar(&cs, "Image"));
 		extract__view_free(&cs);
 		extract__view_free(&tt);
 	} else if (strcmp(action, "image.pull") == 0) {
 		img = q_first(query, "fromImage");
 		tag = q_first(query, "tag");
 	} else if (strcmp(action, "image.build") == 0) {
-		*image = str_or_null(q_first(query, "t"));
+		*image = json_str(q_first(query, "t"));
 	} else if (strcmp(action, "plugin.pull") == 0 ||
 	    strcmp(action, "plugin.upgrade") == 0) {
-		*name = str_or_null(q_first(query, "name"));
-		*image = str_or_null(q_first(query, "remote"));
+		*name = json_str(q_first(query, "name"));
+		*image = json_str(q_first(query, "remote"));
 		if (*name == NULL || **name == '\0')
 			*name = *image;
 	} else if (strcmp(action, "container.commit") == 0) {
-		*name = str_or_null(q_first(query, "container"));
+		*name = json_str(q_first(query, "container"));
 		img = q_first(query, "repo");
 		tag = q_first(query, "tag");
 	}

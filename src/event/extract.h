@@ -1,7 +1,8 @@
 /* extract.h -- security-relevant settings and object names from request bodies.
  *
  * Input is a body parsed by json_parse (Go semantics: case-insensitive keys,
- * last duplicate wins) and the action from actions_classify.  Output is
+ * last duplicate wins, repeated objects merge: see the internal section at
+ * the end) and the action from actions_classify.  Output is
  * written with the JSON writer.  Security fields are extracted at every audit
  * level; nothing here copies a secret value (Env values, secret Data...). */
 #ifndef DA_EXTRACT_H
@@ -12,20 +13,56 @@
 /* Write member "security":{...} for actions whose body carries settings:
  * container.create, container.update, container.exec.create, exec.start,
  * volume.create, network.create, network.connect, plugin.pull,
- * plugin.upgrade, service.create, service.update, swarm.init, image.build
- * (query), container.commit.  Writes nothing when there is nothing to say
- * (body NULL, or an action without settings).  `query` is the parsed query
- * object (json object of string values, may be NULL) for actions whose
- * settings travel in the query string (build: networkmode, buildargs names).
- * Fields (null when absent in the body):
- *   privileged, cap_add[], cap_drop[], mounts[{type,source,target,rw,driver}]
- *   (from Binds, Mounts, Volumes-from-driver binds, volume DriverOpts o=bind),
- *   devices[], device_cgroup_rules[], pid_mode, ipc_mode, uts_mode,
- *   userns_mode, network_mode, cgroupns_mode, seccomp, apparmor,
- *   no_new_privileges, security_opt[], user, log_driver, sysctls{},
- *   readonly_rootfs, group_add[], runtime, cgroup_parent, volumes_from[],
- *   port_bindings, env_names[], and for exec: exec{cmd[],user,tty,privileged,
- *   env_names[],workdir}. */
+ * plugin.upgrade, service.create, service.update, swarm.init, swarm.join,
+ * image.build (query), container.commit (query and body).  Writes nothing
+ * when there is nothing to say (body NULL or of the wrong JSON type, an
+ * action without settings, or none of the fields present).  `query` is
+ * the parsed query object (exact names, first value wins as in Go's
+ * Form.Get; a value may also be an array of strings), may be NULL.
+ *
+ * container.create writes every key below, null when absent:
+ *   privileged, cap_add[], cap_drop[], mounts[], devices[] (PathOnHost),
+ *   device_cgroup_rules[], pid_mode, ipc_mode, uts_mode, userns_mode,
+ *   network_mode, cgroupns_mode, seccomp ("unconfined", "builtin", "" or
+ *   "custom" for a JSON profile), apparmor, no_new_privileges,
+ *   security_opt[] (as sent; a JSON seccomp profile as "seccomp=custom"),
+ *   user, log_driver, sysctls{} (sorted), readonly_rootfs, group_add[],
+ *   runtime, cgroup_parent, volumes_from[],
+ *   port_bindings[{port,host_ip,host_port}] (sorted by port),
+ *   masked_paths[], readonly_paths[] ([] is --security-opt
+ *   systempaths=unconfined), cmd[], entrypoint[], env_names[].
+ * Values are what dockerd decodes (see the internal section below), as
+ * sent otherwise: strings unnormalised ("" stays ""), wrong JSON types
+ * (a Go decode error, the call fails) null.  cap_add/cap_drop are
+ * normalised like moby: upper case, "CAP_" prefix, "ALL" as is.
+ * mounts[] entries: {"type","source","target","rw"} from Binds ("bind" for
+ * an absolute source, else "volume"; rw false when the mode has "ro";
+ * "invalid" with the whole spec as source when moby would refuse it) and
+ * Mounts[] (type as sent); volumes add "driver" (VolumeDriver or
+ * DriverConfig.Name, null if unset) and, when their driver options bind a
+ * host path (o containing "bind" plus device), "device":<path>,"bind":true.
+ *
+ * Other actions write only the fields present:
+ *   container.exec.create: exec{cmd[],user,tty,privileged,env_names[],workdir}
+ *   exec.start: exec{detach,tty}
+ *   container.update: devices[], device_cgroup_rules[], restart_policy
+ *   container.commit: commit{container,repo,tag,changes[]}, user, cmd[],
+ *     entrypoint[], env_names[]
+ *   image.build: network_mode, build{tags[],dockerfile,remote,
+ *     buildarg_names[]}
+ *   volume.create: volume{driver,type,device,bind}, mounts[] (bind volumes)
+ *   network.create: network{driver,internal,attachable,ingress,options{}}
+ *   network.connect: network{container}
+ *   plugin.pull/upgrade: plugin_privileges[{name,value[]}]
+ *   service.create/update (TaskTemplate.ContainerSpec): image, cap_add[],
+ *     cap_drop[], mounts[], seccomp, apparmor (Privileges modes),
+ *     no_new_privileges, user, group_add[], log_driver, sysctls{},
+ *     readonly_rootfs, cmd[], args[], env_names[]
+ *   swarm.init/join: swarm{listen_addr,advertise_addr,data_path_addr,
+ *     remote_addrs[],force_new_cluster,autolock}
+ * "incomplete":true is added if memory ran out.  Nothing copies a secret:
+ * Env and build args give names only, driver options are not copied, and
+ * URL user info in any string is replaced (redact_write_text). */
 void	extract_security(const char *action, const struct json *body,
 	    const struct json *query, struct jw *w);
 

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 
 #include "base/clock.h"
+#include "base/err.h"
 #include "event/record.h"
 #include "json/json.h"
 
@@ -114,6 +115,8 @@ evt_render(struct evt *e, struct buf *out)
 			jw_raw(&w, "body", e->req.body_json, e->req.body_len);
 		if (e->req.body_truncated)
 			jw_bool(&w, "body_truncated", 1);
+		if (e->req.body_trailing > 0)
+			jw_int(&w, "body_trailing_bytes", e->req.body_trailing);
 		jw_obj_end(&w);
 	}
 	if (e->has_response) {
@@ -146,8 +149,12 @@ evt_render(struct evt *e, struct buf *out)
 		str_or_null(&w, "image", e->obj.image);
 		jw_obj_end(&w);
 	}
-	if (e->security_json)
-		jw_raw(&w, "security", e->security_json, e->security_len);
+	if (e->security_json && e->security_len > 0) {
+		/* extract.c wrote the whole member; splice it in. */
+		if (buf_putc(out, ',') != 0 ||
+		    buf_append(out, e->security_json, e->security_len) != 0)
+			w.err = DA_E_NOMEM;
+	}
 	if (e->detail_json)
 		jw_raw(&w, "detail", e->detail_json, e->detail_len);
 	return w.err;

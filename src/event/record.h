@@ -44,6 +44,7 @@ struct evt {
 		const char	*body_json;	/* redacted body or NULL */
 		size_t		 body_len;
 		int		 body_truncated;
+		int64_t		 body_trailing;	/* bytes after the JSON value dockerd reads */
 		const char	*headers_json;	/* selected headers or NULL */
 		size_t		 headers_len;
 	} req;
@@ -72,7 +73,7 @@ struct evt {
 		const char	*image;
 	} obj;
 
-	const char	*security_json;	/* rendered "security" object or NULL */
+	const char	*security_json;	/* member text "security":{...}, or NULL */
 	size_t		 security_len;
 	const char	*detail_json;	/* audit/daemon specifics, or NULL */
 	size_t		 detail_len;

@@ -29,11 +29,16 @@ static int		hash_on;
 
 #define SECRET_MAX	40	/* "[redacted:hmac:" + 16 hex + "]" + NUL */
 
-static const char *const secret_keys[] = {
-	"password", "secret", "data", "jointoken", "jointokens",
-	"signingcakey", "unlockkey", "token", "identitytoken",
-	"registrytoken", "auth", NULL
+#define K(s)	{ s, sizeof(s) - 1 }
+static const struct {
+	const char	*name;	/* lower case */
+	size_t		 len;
+} secret_keys[] = {
+	K("password"), K("secret"), K("data"), K("jointoken"), K("jointokens"),
+	K("signingcakey"), K("unlockkey"), K("token"), K("identitytoken"),
+	K("registrytoken"), K("auth"), { NULL, 0 }
 };
+#undef K
 
 void
 redact_set_hash_key(const unsigned char *key, size_t len)
@@ -78,21 +83,11 @@ secret_text(char *out, const void *value, size_t len)
 	return o;
 }
 
+/* a equals the lower-case ASCII lit of n bytes, ignoring ASCII case */
 static int
-is_secret_key(const char *k, size_t kl)
+ieqn(const char *a, size_t al, const char *lit, size_t n)
 {
 	size_t i;
-
-	for (i = 0; secret_keys[i] != NULL; i++)
-		if (json_key_match(k, kl, secret_keys[i]))
-			return 1;
-	return 0;
-}
-
-static int
-ieq(const char *a, size_t al, const char *lit)
-{
-	size_t i, n = strlen(lit);
 
 	if (al != n)
 		return 0;
@@ -107,6 +102,62 @@ ieq(const char *a, size_t al, const char *lit)
 	return 1;
 }
 
+static int
+ieq(const char *a, size_t al, const char *lit)
+{
+	return ieqn(a, al, lit, strlen(lit));
+}
+
+/* json_key_match(k, kl, lit) for a lower-case ASCII lit, with the common
+ * case (an ASCII name) answered without Unicode folding. */
+static int
+key_is(const char *k, size_t kl, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; i < kl; i++)
+		if ((unsigned char)k[i] >= 0x80)
+			return json_key_match(k, kl, lit);
+	return ieq(k, kl, lit);
+}
+
+enum kclass { K_PLAIN, K_SECRET, K_ENV, K_OPTS };
+
+/* What a member's name makes of its value.  ASCII names (nearly all) are
+ * compared by length first, without Unicode folding. */
+static enum kclass
+classify(const char *k, size_t kl)
+{
+	size_t i;
+
+	for (i = 0; i < kl; i++)
+		if ((unsigned char)k[i] >= 0x80)
+			break;
+	if (i == kl) {
+		if (kl == 1)
+			return ieqn(k, kl, "o", 1) ? K_OPTS : K_PLAIN;
+		if (kl == 3)
+			return ieqn(k, kl, "env", 3) ? K_ENV : K_PLAIN;
+		for (i = 0; secret_keys[i].name != NULL; i++)
+			if (secret_keys[i].len == kl && ieqn(k, kl,
+			    secret_keys[i].name, kl))
+				return K_SECRET;
+		return K_PLAIN;
+	}
+	for (i = 0; secret_keys[i].name != NULL; i++)
+		if (json_key_match(k, kl, secret_keys[i].name))
+			return K_SECRET;
+	if (json_key_match(k, kl, "env"))
+		return K_ENV;
+	return json_key_match(k, kl, "o") ? K_OPTS : K_PLAIN;
+}
+
+static int
+is_secret_key(const char *k, size_t kl)
+{
+	return classify(k, kl) == K_SECRET;
+}
+
 /* ---- writing into the record's buffer ---- */
 
 struct rd {
@@ -114,11 +165,20 @@ struct rd {
 	int		 rc;	/* first error */
 };
 
-static void
+static inline void
 put(struct rd *r, const char *s, size_t n)
 {
-	if (r->rc == 0)
-		r->rc = buf_append(r->b, s, n);
+	struct buf *b = r->b;
+
+	if (r->rc != 0)
+		return;
+	if (b->data != NULL && n <= b->cap - b->len && n <= b->max - b->len) {
+		memcpy(b->data + b->len, s, n);	/* room already there */
+		b->len += n;
+		b->data[b->len] = '\0';
+		return;
+	}
+	r->rc = buf_append(b, s, n);
 }
 
 static void
@@ -270,14 +330,23 @@ static void
 put_member_value(struct rd *r, const char *k, size_t kl,
     const struct json *v)
 {
-	if (is_secret_key(k, kl))
+	switch (classify(k, kl)) {
+	case K_SECRET:
 		put_secret(r, v);
-	else if (json_key_match(k, kl, "Env"))
+		break;
+	case K_ENV:
 		put_env(r, v);
-	else if (json_key_match(k, kl, "o") && json_type(v) == JSON_STRING)
-		put_mount_opts(r, json_str(v), json_strlen(v));
-	else
+		break;
+	case K_OPTS:
+		if (json_type(v) == JSON_STRING) {
+			put_mount_opts(r, json_str(v), json_strlen(v));
+			break;
+		}
+		/* FALLTHROUGH */
+	default:
 		put_value(r, v);
+		break;
+	}
 }
 
 static void
@@ -344,8 +413,8 @@ put_auth(struct rd *r, const struct json *v)
 		if (i > 0)
 			put(r, ",", 1);
 		put_key(r, v, i);
-		if ((json_key_match(k, kl, "username") ||
-		    json_key_match(k, kl, "serveraddress")) &&
+		if ((key_is(k, kl, "username") ||
+		    key_is(k, kl, "serveraddress")) &&
 		    (json_type(m) == JSON_STRING || json_type(m) == JSON_NULL))
 			put_value(r, m);
 		else

@@ -191,7 +191,7 @@ verify_segment(struct vstate *st, const char *dir, const char *seg,
 	char path[4096];
 	uint64_t off;
 	size_t len;
-	int fd, r, first = 1, rc = DA_OK;
+	int fd, r = 0, first = 1, rc = DA_OK;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, seg) >=
 	    sizeof(path))

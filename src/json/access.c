@@ -201,6 +201,9 @@ get_n(const struct json *v, const char *key, size_t kl)
 		return NULL;
 	for (i = v->len; i-- > 0;) {
 		m = &v->u.kids[i];
+		if (m->keylen != kl && (m->keylen < kl ||
+		    (m->flags & JSON_F_KEY_ASCII)))
+			continue;
 		if (key_match(m->key, m->keylen, key, kl, ascii))
 			return m;
 	}
@@ -220,8 +223,10 @@ json_next_match(const struct json *obj, const char *key, size_t *i)
 	ascii = is_ascii(key, kl);
 	for (j = *i; j < obj->len; j++) {
 		m = &obj->u.kids[j];
-		if (m->keylen >= kl && key_match(m->key, m->keylen, key, kl,
-		    ascii)) {
+		if (m->keylen != kl && (m->keylen < kl ||
+		    (m->flags & JSON_F_KEY_ASCII)))
+			continue;	/* an ASCII name must have the key's length */
+		if (key_match(m->key, m->keylen, key, kl, ascii)) {
 			*i = j;
 			return m;
 		}

@@ -43,14 +43,16 @@ struct json;	/* opaque node */
 /* Parse n bytes at s (need not be NUL-terminated).  Trailing whitespace is
  * allowed, anything else after the value is an error.  On failure returns
  * NULL and, when err is not NULL, writes a message such as
- * "byte 17: expected ':' after object key" into err[DA_ERRLEN] (offsets
+ * "byte 5: unexpected character '1', expected ':' after object key" or
+ * "byte 5: trailing comma in array" into err[DA_ERRLEN] (offsets
  * count from 0 and point at the offending byte, or at the opening quote of
  * an unterminated string).  Inputs of 4 GiB or more are refused. */
 struct json	*json_parse(const char *s, size_t n, char *err);
-/* Like json_parse, but parse only the first value (as Go's json.Decoder
- * does: moby before v28 decoded container bodies with Decoder.Decode and
- * ignored what followed).  *used gets the bytes consumed, value and
- * trailing whitespace included; the rest is left to the caller. */
+/* Like json_parse, but parse only the first value, as Go's json.Decoder
+ * does: a dockerd that decodes a body with Decoder.Decode and does not
+ * check what follows accepts trailing bytes that json_parse refuses, so a
+ * caller can still see what was executed.  *used gets the bytes consumed,
+ * value and trailing whitespace included; the rest is left to the caller. */
 struct json	*json_parse_first(const char *s, size_t n, size_t *used,
 		    char *err);
 void		 json_free(struct json *root);	/* root of a parse only */
@@ -88,7 +90,11 @@ size_t		 json_keylen_at(const struct json *v, size_t i);	/* keys may hold NUL */
  * before 1.21 folded only s and k that way; matching more is the safe side
  * for an audit.)  For a key with non-ASCII bytes the rule is simpler:
  * same length, ASCII letters compared case-insensitively, every other byte
- * exactly. */
+ * exactly.
+ *
+ * Last-wins is Go's rule for scalars.  A repeated key holding an object or
+ * array is decoded INTO what the earlier one built, and null leaves a
+ * bool or string alone: event/extract.h replays those rules for fields. */
 const struct json *json_get(const struct json *v, const char *key);
 int		 json_key_match(const char *name, size_t namelen,
 		    const char *key);

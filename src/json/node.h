@@ -16,7 +16,10 @@ struct json {
 	uint32_t	 keylen;
 	uint32_t	 len;	/* bytes of s, or number of kids */
 	uint8_t		 type;	/* enum json_type */
+	uint8_t		 flags;	/* JSON_F_* */
 };
+
+#define JSON_F_KEY_ASCII	0x01	/* key has no byte >= 0x80 */
 
 /* Arena block: parse.c allocates nodes and strings from a list of these. */
 struct ablk {

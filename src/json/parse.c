@@ -360,7 +360,8 @@ swar_stop(uint64_t w)
 
 /* Parse the string whose opening quote is at ps->p into the arena. */
 static int
-parse_string(struct parser *ps, const char **out, uint32_t *outlen)
+parse_string(struct parser *ps, const char **out, uint32_t *outlen,
+    int *ascii)
 {
 	const unsigned char *open = ps->p, *q = open + 1, *end = ps->end;
 	const unsigned char *close;
@@ -383,12 +384,16 @@ parse_string(struct parser *ps, const char **out, uint32_t *outlen)
 		if ((d = ar_alloc(ps, n + 1, 1)) == NULL)
 			return perr_nomem(ps);
 		memcpy(d, open + 1, n);
+		*ascii = 1;
 	} else {
 		if (str_decode(ps, open, open + 1, NULL, &n, &close) != 0)
 			return -1;
+		if (n >= UINT32_MAX)	/* U+FFFD triples invalid bytes */
+			return perr(ps, open, "string too long");
 		if ((d = ar_alloc(ps, n + 1, 1)) == NULL)
 			return perr_nomem(ps);
 		(void)str_decode(ps, open, open + 1, d, &n, &close);
+		*ascii = 0;	/* escapes: json_next_match falls back to folding */
 	}
 	d[n] = '\0';
 	*out = d;
@@ -517,6 +522,7 @@ parse_object(struct parser *ps, struct json *v)
 	struct json *slot, val;
 	const char *key;
 	uint32_t keylen;
+	int ascii;
 
 	ps->p++;
 	skip_ws(ps);
@@ -527,7 +533,7 @@ parse_object(struct parser *ps, struct json *v)
 	for (;;) {
 		if (ps->p == ps->end || *ps->p != '"')
 			return unexpected(ps, "a string for the object key");
-		if (parse_string(ps, &key, &keylen) != 0)
+		if (parse_string(ps, &key, &keylen, &ascii) != 0)
 			return -1;
 		skip_ws(ps);
 		if (ps->p == ps->end || *ps->p != ':')
@@ -537,6 +543,7 @@ parse_object(struct parser *ps, struct json *v)
 			return -1;
 		val.key = key;
 		val.keylen = keylen;
+		val.flags = ascii ? JSON_F_KEY_ASCII : 0;
 		if ((slot = stk_push(ps)) == NULL)
 			return perr_nomem(ps);
 		*slot = val;
@@ -559,7 +566,7 @@ parse_object(struct parser *ps, struct json *v)
 static int
 parse_value(struct parser *ps, struct json *v)
 {
-	int rc;
+	int rc, ascii;
 
 	memset(v, 0, sizeof(*v));
 	skip_ws(ps);
@@ -577,7 +584,7 @@ parse_value(struct parser *ps, struct json *v)
 		return rc;
 	case '"':
 		v->type = JSON_STRING;
-		return parse_string(ps, &v->u.s, &v->len);
+		return parse_string(ps, &v->u.s, &v->len, &ascii);
 	case 't':
 		return parse_literal(ps, v, "true", 4, JSON_TRUE);
 	case 'f':

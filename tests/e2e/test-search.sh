@@ -21,8 +21,12 @@ test_search_filters() {
 
     out=$(_search --outcome failure)
     check_true "search --outcome failure returns records" '[ -n "$out" ]'
-    check_eq "search --outcome failure returns only failures" "failure" \
-        "$(printf '%s\n' "$out" | jq -r .outcome 2>&1 | sort -u)"
+    # a call's outcome is that of its last record; every record of a failed call is printed
+    check_eq "search --outcome failure returns only calls whose last record is a failure" "failure" \
+        "$(printf '%s\n' "$out" | jq -s -r 'group_by(.request.id // .id) | map(.[-1].outcome) | unique | .[]' 2>&1)"
+    check_eq "search --outcome failure finds every failed call" \
+        "$(printf '%s\n' "$all" | jq -s -r 'group_by(.request.id // .id) | map(select(.[-1].outcome=="failure") | .[0].request.id // .[0].id) | sort | .[]')" \
+        "$(printf '%s\n' "$out" | jq -s -r 'map(.request.id // .id) | unique | .[]' 2>&1)"
 
     out=$(_search --container "$n")
     check_true "search --container NAME finds the container's calls" \

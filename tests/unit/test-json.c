@@ -413,6 +413,38 @@ TEST(go_unicode_folding)
 	ASSERT(!json_key_match(NULL, 0, "a"));
 }
 
+TEST(next_match_iterates_duplicates)
+{
+	struct json *v = P("{\"Env\":1,\"x\":2,\"ENV\":3,\"\\u0045nv\":4,"
+	    "\"EnvX\":5,\"env\":6,\"\\u0045nvX\":7,\"Networ\\u212aMode\":8,"
+	    "\"NetworkMode\":9}");
+	const struct json *m;
+	char seen[64] = "";
+	size_t i, k = 0;
+
+	for (i = 0; (m = json_next_match(v, "env", &i)) != NULL; i++)
+		seen[k++] = json_num_text(m)[0];
+	ASSERT_STREQ(seen, "1346");
+	k = 0;
+	for (i = 0; (m = json_next_match(v, "NETWORKMODE", &i)) != NULL; i++)
+		seen[k++] = json_num_text(m)[0];
+	seen[k] = '\0';
+	ASSERT_STREQ(seen, "89");
+	i = 3;
+	ASSERT_STREQ(json_num_text(json_next_match(v, "env", &i)), "4");
+	ASSERT_EQ(i, 3);
+	i = 100;
+	ASSERT_NULL(json_next_match(v, "env", &i));
+	i = 0;
+	ASSERT_NULL(json_next_match(json_get(v, "x"), "env", &i));
+	ASSERT_NULL(json_next_match(NULL, "env", &i));
+	ASSERT_NULL(json_next_match(v, NULL, &i));
+	/* json_get agrees: the last of them */
+	ASSERT_STREQ(json_num_text(json_get(v, "ENV")), "6");
+	ASSERT_STREQ(json_num_text(json_get(v, "networkmode")), "9");
+	json_free(v);
+}
+
 TEST(round_trip_dump)
 {
 	static const struct { const char *in, *out; } c[] = {

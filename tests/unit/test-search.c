@@ -604,6 +604,59 @@ TEST(search_outcome_stage_without_literal)
 	    "2026-11-28T08:00:00Z  alice(root)  container.create  x       failure 409\n");
 }
 
+/* The last non-request record decides, even when an earlier one said
+ * otherwise; a record without request.id goes by its own outcome, not by
+ * the word appearing elsewhere in it. */
+TEST(search_outcome_last_stage_wins)
+{
+	const char *dir = newdir(1);
+	struct journal *j = jopen(dir, 0);
+	struct evt e;
+	char *a1[] = { "search", "--journal", (char *)dir, "--outcome",
+	    "failure", NULL };
+	char *a2[] = { "search", "--journal", (char *)dir, "--outcome",
+	    "success", NULL };
+	char *a3[] = { "search", "--journal", (char *)dir, "--outcome",
+	    "failure", "--format", "table", NULL };
+
+	api(j, T0, "request", "pending", BOB, 1, "POST", "/v1.41/exec/"
+	    XID "/start", "exec.start", "exec", XID, NULL, NULL, -1);
+	api(j, T0 + SEC, "response", "success", BOB, 1, "POST", "/v1.41/exec/"
+	    XID "/start", "exec.start", "exec", XID, NULL, NULL, 101);
+	api(j, T0 + 2 * SEC, "session", "failure", BOB, 1, "POST",
+	    "/v1.41/exec/" XID "/start", "exec.start", "exec", XID, NULL, NULL,
+	    -1);
+	memset(&e, 0, sizeof(e));
+	e.time_ns = T0 + 3 * SEC;
+	e.kind = "audit";
+	e.source = "dockaudit";
+	e.action = "dockaudit.config";
+	e.outcome = "success";
+	e.detail_json = "{\"note\":\"failure\"}";
+	e.detail_len = strlen(e.detail_json);
+	put(j, &e);
+	api(j, T0 + 4 * SEC, "request", "pending", ALICE, 2, "POST",
+	    "/v1.41/containers/web/attach", "container.attach", "container",
+	    NULL, "web", NULL, -1);
+	api(j, T0 + 5 * SEC, "response", "failure", ALICE, 2, "POST",
+	    "/v1.41/containers/web/attach", "container.attach", "container",
+	    NULL, "web", NULL, 500);
+	api(j, T0 + 6 * SEC, "session", "success", ALICE, 2, "POST",
+	    "/v1.41/containers/web/attach", "container.attach", "container",
+	    NULL, "web", NULL, -1);
+	jrn_close(j);
+	load_stored(dir);
+	ASSERT_EQ(run(cli_search, a1), 0);
+	ASSERT_STREQ(seqs_of(cap_out), "1,2,3");
+	ASSERT_STREQ(cap_out, lines("1,2,3"));
+	ASSERT_EQ(run(cli_search, a2), 0);
+	ASSERT_STREQ(cap_out, lines("4,5,6,7"));
+	ASSERT_EQ(run(cli_search, a3), 0);
+	ASSERT_STREQ(cap_out,
+	    "TIME                  WHO  ACTION      OBJECT        OUTCOME\n"
+	    "2026-11-28T08:00:00Z  bob  exec.start  e1e2e3e4e5e6  failure 101\n");
+}
+
 /* ---- table ---- */
 
 static const char standard_table[] =
@@ -1025,7 +1078,7 @@ follow_case(char *format, int nrec, const char *expect_seqs)
 		_exit(0);
 	}
 	signal(SIGALRM, alarm_to_term);
-	alarm(2);
+	alarm(3);	/* the child is done after ~0.5 s */
 	ASSERT_EQ(run(cli_tail, argv), 0);
 	alarm(0);
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
