@@ -90,5 +90,6 @@ row "--user alice --format table"          '"alice"'            --user alice --f
 row "--count --action exec.start"          '"exec.start"'       --count --action exec.start
 row "--since 2026-11-28T13:00:00Z (last 6%)" '"time":"2026-11-28T13:' --since 2026-11-28T13:00:00Z
 row "--action 'container.*' (68% match)"   '"container.'        --action 'container.*'
-row "--outcome denied (no literal: all parsed)" '"denied"'      --outcome denied
+row "--outcome denied (two passes)"         '"denied"'           --outcome denied
+row "--outcome success (88% of calls)"      '"success"'          --outcome success
 row "no filter (every record)"             '"v":1'

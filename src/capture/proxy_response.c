@@ -220,7 +220,7 @@ parse_resp_head(struct conn *c)
 		enter_tunnel(c);
 		return 1;
 	}
-	if (k->rsf.no_body) {
+	if (k->rsf.no_body || (!k->rsf.chunked && k->rsf.length == 0)) {
 		complete(c, NULL);
 		return 1;
 	}
