@@ -130,8 +130,10 @@ px_connect_upstream(struct conn *c)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
+	/* A unix connect either completes or fails (EAGAIN: dockerd's
+	 * listen backlog is full); there is no connection in progress. */
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 &&
-	    errno != EINPROGRESS && errno != EAGAIN) {
+	    errno != EINPROGRESS) {
 		int e = errno;
 		close(fd);
 		errno = e;

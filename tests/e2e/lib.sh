@@ -163,9 +163,12 @@ matching() {
 # _ctx: the records after the mark, compact, for failure context (optionally filtered)
 _ctx() {
     local f=${1:-true}
-    echo "records after seq ${MARK:-0} matching [$f] (last 25):"
-    recs_since | jq -c "select($f)" 2>/dev/null | tail -n 25
+    echo "records after seq ${MARK:-0} matching [$f] (last 25, abridged):"
+    recs_since | jq -c "select($f) | $E2E_BRIEF" 2>/dev/null | tail -n 25
 }
+
+# E2E_BRIEF: a jq expression that abridges a record for failure context
+E2E_BRIEF='{seq, kind, stage, action, outcome, request: (.request | if . then {id, method, path, query, bytes, body_truncated} else null end), response, session, object, security, actor: (.actor | if . then del(.parents, .cmdline) else null end)} | with_entries(select(.value != null))'
 
 # expect_rec DESC FILTER [CONTEXT-FILTER]: poll until a record matches FILTER
 expect_rec() {
@@ -222,7 +225,7 @@ jq_check() {
     fi
     fail "$desc" "expression: $expr
 evaluated to: $got
-record: $json"
+record (abridged): $(printf '%s' "$json" | jq -c "$E2E_BRIEF" 2>/dev/null)"
     return 1
 }
 

@@ -20,13 +20,18 @@ test_cp_both_ways() {
     id=$(printf '%s' "$r" | jq -r .request.id)
     rs=$(rec1 "$(stage_of "$id" response)")
     jq_check "archive.put response: 200 success" "$rs" '.response.status==200 and .outcome=="success"'
-    expect_rec "archive.put: a later-stage record counts >= 5 MiB of request bytes" \
-        "($(stage_of "$id" response) or $(stage_of "$id" session)) and .request.bytes >= 5242880"
+    expect_rec "archive.put: a record of the call counts >= 5 MiB uploaded (request.bytes or session.bytes_in)" \
+        ".request.id==\"$id\" and ((.request.bytes // 0) >= 5242880 or (.session.bytes_in // 0) >= 5242880)"
     r=$(rec1 "$(req_filter container.archive.get "(.request.path|test(\"/containers/$n/archive\$\"))")")
     jq_check "container.archive.get record: GET, path=/tmp/in.bin" "$r" \
         '.request.method=="GET" and .request.query.path=="/tmp/in.bin"'
-    rs=$(rec1 "$(stage_of "$(printf '%s' "$r" | jq -r .request.id)" response)")
-    jq_check "archive.get response: 200 success, response bytes >= 5 MiB" "$rs" \
-        '.response.status==200 and .outcome=="success" and .response.bytes >= 5242880'
+    id=$(printf '%s' "$r" | jq -r .request.id)
+    rs=$(rec1 "$(stage_of "$id" response)")
+    jq_check "archive.get response: 200 success" "$rs" '.response.status==200 and .outcome=="success"'
+    rs=$(rec1 "$(stage_of "$id" session)")
+    jq_check "archive.get session record: complete, >= 5 MiB body sent to the client" "$rs" \
+        '.outcome=="success" and .response.bytes >= 5242880 and .session.end=="complete"'
+    jq_check "archive.get session: bytes_out (to the client) >= response body bytes" "$rs" \
+        '.session.bytes_out >= .response.bytes'
     docker rm -f "$n" >/dev/null 2>&1
 }

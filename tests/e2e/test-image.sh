@@ -37,16 +37,20 @@ test_save_load_100mib() {
     check_rc "docker save | docker load through dockaudit" $? "$out"
     check_contains "the pipeline loaded the image" "Loaded image" "$out"
 
-    r=$(rec1 "$(req_filter image.get)")
-    jq_check "image.get request record (GET /images/.../get)" "$r" '.request.method=="GET"'
+    r=$(rec1 '.kind=="api" and .stage=="request" and (.action=="image.get" or .action=="image.get_all")')
+    jq_check "image.get(_all) request record (GET /images/get or /images/NAME/get)" "$r" '.request.method=="GET"'
     id=$(printf '%s' "$r" | jq -r .request.id)
-    expect_rec "image.get: a later-stage record counts >= 100 MiB of response bytes, success" \
-        "($(stage_of "$id" response) or $(stage_of "$id" session)) and .response.bytes >= 104857600 and .outcome==\"success\""
+    rs=$(rec1 "$(stage_of "$id" session)")
+    jq_check "image.get session: complete, success, >= 100 MiB response body" "$rs" \
+        '.outcome=="success" and .session.end=="complete" and .response.bytes >= 104857600'
+    jq_check "image.get session: bytes_out (to the client) >= response body bytes" "$rs" \
+        '.session.bytes_out >= .response.bytes'
     r=$(rec1 "$(req_filter image.load)")
     jq_check "image.load request record (POST /images/load)" "$r" '.request.method=="POST"'
     id=$(printf '%s' "$r" | jq -r .request.id)
-    expect_rec "image.load: a later-stage record counts >= 100 MiB of request bytes, success" \
-        "($(stage_of "$id" response) or $(stage_of "$id" session)) and .request.bytes >= 104857600 and .outcome==\"success\""
+    rs=$(rec1 "$(stage_of "$id" session)")
+    jq_check "image.load session: complete, success, >= 100 MiB uploaded" "$rs" \
+        '.outcome=="success" and .session.end=="complete" and ((.request.bytes // 0) >= 104857600 or .session.bytes_in >= 104857600)'
     docker rmi "$tag" >/dev/null 2>&1
 }
 

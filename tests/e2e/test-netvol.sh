@@ -37,8 +37,8 @@ test_volume_host_bind() {
 
     r=$(rec1 "$(req_filter volume.create)")
     jq_check "volume.create record: object volume named $v" "$r" ".object.type==\"volume\" and .object.name==\"$v\""
-    jq_check "volume.create record: security.mounts shows a host bind of $src" "$r" \
-        "[.security.mounts[] | select(.type==\"bind\" and .source==\"$src\")] | length==1"
+    jq_check "volume.create record: security.mounts shows the volume as a host bind of $src" "$r" \
+        "[.security.mounts[] | select(.source==\"$v\" and .bind==true and .device==\"$src\")] | length==1"
     r=$(rec1 "$(req_filter container.create "(.security.mounts|tostring|test(\"$v\"))")")
     jq_check "container.create using the volume: mount type volume $v -> /data" "$r" \
         "[.security.mounts[] | select(.type==\"volume\" and .source==\"$v\" and .target==\"/data\")] | length==1"
