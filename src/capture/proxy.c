@@ -220,19 +220,26 @@ flush(struct conn *c)
 	return 0;
 }
 
-/* Read what the socket has into b, up to its limit.  Returns bytes read,
- * 0 at EOF, -2 when nothing is available or b is full, -1 on error. */
+/* Read what the socket has into b, up to its limit.  Buffers start small
+ * (an idle keep-alive connection should cost little) and double while a
+ * stream keeps filling them.  Returns bytes read, 0 at EOF, -2 when
+ * nothing is available or b is full, -1 on error; *drained is set when the
+ * read came back short, so the socket has nothing more for now. */
 static ssize_t
-read_into(int fd, struct buf *b, size_t limit)
+read_into(int fd, struct buf *b, size_t limit, int *drained)
 {
-	size_t room;
+	size_t room, want;
 	ssize_t n;
 
 	if (b->len >= limit)
 		return -2;
-	room = limit - b->len;
-	if (room > PX_READ_CHUNK)
-		room = PX_READ_CHUNK;
+	if (b->data != NULL && b->cap - b->len >= 4096)
+		want = b->cap - b->len;
+	else
+		want = b->cap < PX_READ_MIN ? PX_READ_MIN : b->cap;
+	if (want > PX_READ_CHUNK)
+		want = PX_READ_CHUNK;
+	room = limit - b->len < want ? limit - b->len : want;
 	if (buf_reserve(b, room) != DA_OK)
 		return -2;
 	do {
@@ -242,6 +249,7 @@ read_into(int fd, struct buf *b, size_t limit)
 		return (errno == EAGAIN || errno == EWOULDBLOCK) ? -2 : -1;
 	b->len += (size_t)n;
 	b->data[b->len] = '\0';
+	*drained = (size_t)n < room;
 	return n;
 }
 
@@ -291,24 +299,33 @@ px_update_interest(struct conn *c)
 	}
 }
 
-/* Drive both state machines until neither makes progress, then flush. */
+/* Drive both state machines until neither makes progress, then flush
+ * once (one send per direction per wakeup); repeat while flushing frees
+ * room that lets them go on. */
 void
 px_advance(struct conn *c)
 {
 	for (int guard = 0; guard < 64 && !c->closed; guard++) {
-		int progress = 0;
+		size_t cin_before, uin_before;
+		int progress = 1;
 
-		progress |= px_request_progress(c);
+		for (int i = 0; i < 64 && progress && !c->closed; i++) {
+			progress = px_request_progress(c);
+			if (!c->closed)
+				progress |= px_response_progress(c);
+		}
 		if (c->closed)
 			return;
-		progress |= px_response_progress(c);
-		if (c->closed)
-			return;
+		cin_before = c->cin_fwd + c->up_head.len;
+		uin_before = c->uin_fwd + c->to_client.len;
 		if (flush(c) != 0) {
 			px_conn_close(c);
 			return;
 		}
-		if (!progress)
+		/* Nothing left to send: the next request (or response) may
+		 * now be parsed; otherwise the sockets are full or idle. */
+		if (!((cin_before > 0 && c->cin_fwd + c->up_head.len == 0) ||
+		    (uin_before > 0 && c->uin_fwd + c->to_client.len == 0)))
 			break;
 	}
 	if (c->closed)
@@ -367,8 +384,10 @@ on_client(struct loop_handle *h, uint32_t ev)
 	if (c->closed)
 		return;
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-		while (!c->c_eof && (n = read_into(c->ch.fd, &c->cin,
-		    cin_limit(c))) != -2) {
+		int drained = 0;
+
+		while (!c->c_eof && !drained && (n = read_into(c->ch.fd,
+		    &c->cin, cin_limit(c), &drained)) != -2) {
 			if (n < 0) {
 				px_conn_close(c);
 				return;
@@ -392,8 +411,10 @@ on_upstream(struct loop_handle *h, uint32_t ev)
 	if (c->closed)
 		return;
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
-		while (!c->u_eof && (n = read_into(fd, &c->uin,
-		    c->uin_seen + PX_STREAM_MAX)) != -2) {
+		int drained = 0;
+
+		while (!c->u_eof && !drained && (n = read_into(fd, &c->uin,
+		    c->uin_seen + PX_STREAM_MAX, &drained)) != -2) {
 			if (n <= 0) {
 				c->u_eof = 1;
 				px_response_eof(c);

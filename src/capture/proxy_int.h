@@ -14,8 +14,9 @@
 #include "event/record.h"
 #include "http/http.h"
 
-#define PX_READ_CHUNK	(64 * 1024)
-#define PX_STREAM_MAX	(256 * 1024)	/* buffered bytes per direction when streaming */
+#define PX_READ_MIN	(16 * 1024)	/* first read buffer of a connection */
+#define PX_READ_CHUNK	(256 * 1024)	/* largest single read */
+#define PX_STREAM_MAX	(1024 * 1024)	/* buffered bytes per direction when streaming */
 #define PX_CAPTURE_MAX	(8 * 1024)	/* response body kept for error text / ids */
 #define PX_PATH_MAX	8192
 

@@ -286,9 +286,12 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 	e.obj.name = k->obj_name;
 	e.obj.image = k->obj_image;
 	buf_reset(&px->scratch);
+	/* Only a write-ahead record makes the writer hurry; the rest ride
+	 * along in the next group commit. */
 	if (evt_render(&e, &px->scratch) != 0 ||
-	    (rc = jrn_submit(px->j, px->scratch.data, px->scratch.len, ticket))
-	    != 0) {
+	    (rc = (request_stage && (k->rm.flags & ROUTE_MUTATING) ?
+	    jrn_submit : jrn_submit_lazy)(px->j, px->scratch.data,
+	    px->scratch.len, ticket)) != 0) {
 		px->st.records_dropped++;
 		return -1;
 	}

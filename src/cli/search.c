@@ -65,10 +65,14 @@ static const char search_help[] =
 "  --limit N            stop after N records (ndjson) or N calls (table, --count)\n"
 "  -h, --help           print this help\n"
 "\n"
-"A call's records (request, response, session) share request.id; its outcome\n"
-"is that of its last record.  Exit status: 0 when the search ran, matches or\n"
-"not; 1 when the journal could not be read or has damaged records (reported\n"
-"on stderr: run `dockaudit verify`); 2 on a usage error.\n";
+"The other filters test each record.  A call's records (request, response,\n"
+"session) share request.id; its outcome is that of its last response or\n"
+"session record, else the request's own (pending, or denied or failure when\n"
+"dockaudit refused the call).\n"
+"\n"
+"Exit status: 0 when the search ran, matches or not; 1 when the journal could\n"
+"not be read or has damaged records (reported on stderr: run `dockaudit\n"
+"verify`); 2 on a usage error.\n";
 
 static const struct option search_opts[] = {
 	{ "journal",	required_argument,	NULL, 'j' },
@@ -484,14 +488,14 @@ search_scan(struct search *s, struct jrn_reader *r)
 
 	while ((rc = search_next("search", s->s_dir, r, &line, &len,
 	    &s->s_damaged)) == DA_OK) {
-		if ((m = s->s_oc ? outcome_gate(s, line, len) : 1) == 0)
-			continue;
-		if (all && m == 1)
-			;	/* printed as stored: nothing to parse */
-		else if (!filter_quick(&s->s_f, line, len) &&
+		if (!filter_quick(&s->s_f, line, len) &&
 		    !needed_for_call(s->s_t, line, len))
 			continue;
-		else if ((m = search_record(s, r, line, len)) < 0)
+		if ((m = s->s_oc ? outcome_gate(s, line, len) : 1) == 0)
+			continue;
+		/* with no filter, a line of a matching call prints as stored */
+		if ((!all || m == 2) &&
+		    (m = search_record(s, r, line, len)) < 0)
 			return -m;
 		if (s->s_t != NULL || m == 0)
 			continue;

@@ -14,7 +14,8 @@
 #include "base/err.h"
 #include "daemon/config.h"
 
-enum ctype { C_STR, C_UNIX, C_LISTEN, C_BOOL, C_SIZE, C_DURATION, C_INT,
+enum ctype { C_STR, C_UNIX, C_LISTEN, C_BOOL, C_SIZE, C_DURATION,
+	C_DURATION_MS, C_INT,
 	C_MODE, C_LEVEL, C_ONFAIL };
 
 struct ckey {
@@ -38,6 +39,9 @@ static const struct ckey schema[] = {
 	  "rotate a segment past this size" },
 	{ "journal.segment_age", C_DURATION, OFF(segment_age_s), "24h",
 	  "rotate a segment older than this (0 = never)" },
+	{ "journal.commit_delay", C_DURATION_MS, OFF(commit_delay_ms), "10ms",
+	  "how long records nobody waits for (reads, responses) may wait to "
+	  "share an fdatasync; write-ahead records never wait (0 = no delay)" },
 	{ "journal.fsync", C_BOOL, OFF(fsync), "true",
 	  "fdatasync every batch (group commit); false loses durability" },
 	{ "journal.on_failure", C_ONFAIL, OFF(on_failure_block), "block",
@@ -172,6 +176,24 @@ parse_duration(const char *s, int64_t *out)
 	return 0;
 }
 
+/* "10ms", "1s", "0" -> milliseconds */
+static int
+parse_duration_ms(const char *s, int64_t *out)
+{
+	const char *rest;
+	uint64_t v;
+
+	if (parse_u64(s, &v, &rest) != 0 || v > 3600000)
+		return -1;
+	if (strcmp(rest, "ms") == 0 || (*rest == '\0' && v == 0))
+		*out = (int64_t)v;
+	else if (strcmp(rest, "s") == 0 && v <= 3600)
+		*out = (int64_t)v * 1000;
+	else
+		return -1;
+	return 0;
+}
+
 static int
 parse_bool(const char *s, int *out)
 {
@@ -262,6 +284,12 @@ config_set(struct config *cfg, const char *key, const char *v,
 		if (parse_duration(v, (int64_t *)(base + k->off)) != 0)
 			return da_seterr(err, DA_E_INVAL,
 			    "%s: %s: '%s' is not a duration (expected e.g. 30s, 5m, 24h)",
+			    origin, key, v);
+		return DA_OK;
+	case C_DURATION_MS:
+		if (parse_duration_ms(v, (int64_t *)(base + k->off)) != 0)
+			return da_seterr(err, DA_E_INVAL,
+			    "%s: %s: '%s' is not a duration (expected e.g. 10ms, 1s, 0)",
 			    origin, key, v);
 		return DA_OK;
 	case C_INT: {

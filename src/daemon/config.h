@@ -20,6 +20,7 @@ struct config {
 	char		*journal_dir;
 	uint64_t	 segment_size;
 	int64_t		 segment_age_s;
+	int64_t		 commit_delay_ms;
 	int		 fsync;
 	int		 on_failure_block;
 	int		 socket_mode;

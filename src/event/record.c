@@ -27,7 +27,7 @@ evt_set_host(const char *name, const char *daemon_id)
 void
 evt_uuid(char out[EVT_UUID_LEN])
 {
-	static __thread unsigned char pool[256];
+	static __thread unsigned char pool[4096];
 	static __thread size_t avail;
 	static const char hex[] = "0123456789abcdef";
 	unsigned char *u;

@@ -20,6 +20,7 @@
 #define JRN_DEFAULT_SEG_BYTES	(64ull << 20)
 #define JRN_DEFAULT_SEG_AGE	(24ll * 3600 * 1000000000)
 #define JRN_DEFAULT_QUEUE	1000000
+#define JRN_DEFAULT_COMMIT_DELAY 10000000ll	/* 10 ms */
 #define JRN_BATCH_MAX		(16u << 20)	/* bytes per write+sync unit */
 #define JRN_READ_CHUNK		(1u << 20)
 
@@ -54,6 +55,7 @@ struct journal {
 	int64_t			 j_seg_max_age;
 	int			 j_fsync;
 	size_t			 j_queue_max;
+	int64_t			 j_commit_delay;	/* ns; 0 = none */
 	pthread_t		 j_thread;
 	int			 j_started;
 
@@ -65,6 +67,8 @@ struct journal {
 	uint64_t		 j_next_seq;
 	size_t			 j_queued;	/* submitted, not yet durable */
 	int			 j_closing;
+	int			 j_urgent;	/* a non-lazy record is queued */
+	int64_t			 j_qborn;	/* mono ns the queue became non-empty */
 	uint64_t		 j_records, j_bytes, j_batches, j_write_errors;
 
 	/* atomics (__atomic builtins) */

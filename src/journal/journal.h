@@ -41,6 +41,7 @@ struct jrn_opts {
 	int64_t		 segment_max_age_ns;	/* rotate when older (default 24 h; 0 = never) */
 	int		 fsync;			/* 1 (default): fdatasync every batch */
 	size_t		 queue_max;		/* records waiting in memory before submit fails (default 1,000,000) */
+	int64_t		 commit_delay_ns;	/* how long a lazy record may wait for company (default 10 ms; -1: none) */
 	const struct jrn_io *io;		/* NULL: the real system calls */
 };
 
@@ -92,6 +93,15 @@ void	jrn_close(struct journal *j);
  * if members holds a '\n', DA_E_PARSE if it is not a valid JSON object
  * body (strict RFC 8259, UTF-8), DA_E_CLOSED after jrn_close began. */
 int	jrn_submit(struct journal *j, const char *members, size_t n,
+	    uint64_t *ticket);
+
+/* The same for a record nobody waits for (reads, responses): the writer
+ * may hold it up to commit_delay_ns so that one write and one fdatasync
+ * carry many records.  A jrn_submit() after it ends the wait at once.
+ * This is what keeps a read-heavy load from paying an fdatasync per call;
+ * the cost is that up to commit_delay_ns of such records can be lost in a
+ * crash (never a write-ahead record: those use jrn_submit). */
+int	jrn_submit_lazy(struct journal *j, const char *members, size_t n,
 	    uint64_t *ticket);
 
 /* Highest ticket whose record is durable (written and synced). */

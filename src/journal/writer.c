@@ -247,6 +247,20 @@ writer_main(void *arg)
 			pthread_cond_wait(&j->j_cv, &j->j_mu);
 		if (j->j_qhead == NULL && j->j_phead == NULL)
 			break;
+		/* Only lazy records queued: let more join the batch, until
+		 * the delay is up or someone needs durability. */
+		if (j->j_qhead != NULL && j->j_phead == NULL && !j->j_urgent &&
+		    !j->j_closing && j->j_commit_delay > 0) {
+			int64_t deadline = j->j_qborn + j->j_commit_delay;
+			struct timespec ts;
+
+			ts.tv_sec = (time_t)(deadline / 1000000000);
+			ts.tv_nsec = (long)(deadline % 1000000000);
+			while (!j->j_urgent && !j->j_closing &&
+			    clock_mono_ns() < deadline)
+				pthread_cond_timedwait(&j->j_cv, &j->j_mu, &ts);
+		}
+		j->j_urgent = 0;
 		if (j->j_qhead != NULL) {
 			*j->j_ptail = j->j_qhead;
 			j->j_ptail = j->j_qtail;
@@ -353,6 +367,8 @@ jrn_open(struct journal **out, const struct jrn_opts *opts,
 	    opts->segment_max_age_ns : 0;
 	j->j_fsync = opts->fsync != 0;
 	j->j_queue_max = opts->queue_max ? opts->queue_max : JRN_DEFAULT_QUEUE;
+	j->j_commit_delay = opts->commit_delay_ns < 0 ? 0 :
+	    opts->commit_delay_ns ? opts->commit_delay_ns : JRN_DEFAULT_COMMIT_DELAY;
 	buf_init(&j->j_wbuf, JRN_BATCH_MAX + JRN_MAX_LINE + 1);
 
 	if ((j->j_dir = strdup(opts->dir)) == NULL ||
@@ -407,8 +423,9 @@ jrn_close(struct journal *j)
 	destroy(j);
 }
 
-int
-jrn_submit(struct journal *j, const char *members, size_t n, uint64_t *ticket)
+static int
+submit(struct journal *j, const char *members, size_t n, int lazy,
+    uint64_t *ticket)
 {
 	struct jrn_entry *e;
 	uint64_t seq;
@@ -442,11 +459,28 @@ jrn_submit(struct journal *j, const char *members, size_t n, uint64_t *ticket)
 	j->j_qtail = &e->e_next;
 	j->j_queued++;
 	if (was_empty)
+		j->j_qborn = clock_mono_ns();
+	if (!lazy)
+		j->j_urgent = 1;
+	if (was_empty || !lazy)
 		pthread_cond_signal(&j->j_cv);
 	pthread_mutex_unlock(&j->j_mu);
 	if (ticket != NULL)
 		*ticket = seq;	/* e may be written and freed by now */
 	return DA_OK;
+}
+
+int
+jrn_submit(struct journal *j, const char *members, size_t n, uint64_t *ticket)
+{
+	return submit(j, members, n, 0, ticket);
+}
+
+int
+jrn_submit_lazy(struct journal *j, const char *members, size_t n,
+    uint64_t *ticket)
+{
+	return submit(j, members, n, 1, ticket);
 }
 
 uint64_t
