@@ -16,17 +16,34 @@ buf_init(struct buf *b, size_t max)
 void
 buf_free(struct buf *b)
 {
-	free(b->data);
+	if (b->data != NULL)
+		free(b->data - b->skip);
 	b->data = NULL;
-	b->len = b->cap = 0;
+	b->len = b->cap = b->skip = 0;
 }
 
 void
 buf_reset(struct buf *b)
 {
 	b->len = 0;
-	if (b->data != NULL)
+	if (b->data != NULL) {
+		b->data -= b->skip;
+		b->cap += b->skip;
+		b->skip = 0;
 		b->data[0] = '\0';
+	}
+}
+
+/* Move the live bytes back to the start of the allocation. */
+static void
+compact(struct buf *b)
+{
+	char *base = b->data - b->skip;
+
+	memmove(base, b->data, b->len + 1);
+	b->data = base;
+	b->cap += b->skip;
+	b->skip = 0;
 }
 
 int
@@ -40,6 +57,11 @@ buf_reserve(struct buf *b, size_t extra)
 	need = b->len + extra;
 	if (need <= b->cap && b->data != NULL)
 		return DA_OK;
+	if (b->skip > 0) {
+		compact(b);
+		if (need <= b->cap)
+			return DA_OK;
+	}
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < need)
 		ncap = ncap > BUF_UNLIMITED / 2 ? need : ncap * 2;
@@ -115,16 +137,20 @@ buf_consume(struct buf *b, size_t n)
 		buf_reset(b);
 		return;
 	}
-	memmove(b->data, b->data + n, b->len - n);
+	b->data += n;
+	b->skip += n;
+	b->cap -= n;
 	b->len -= n;
-	b->data[b->len] = '\0';
 }
 
 char *
 buf_steal(struct buf *b, size_t *len)
 {
-	char *p = b->data;
+	char *p;
 
+	if (b->skip > 0)
+		compact(b);
+	p = b->data;
 	if (len != NULL)
 		*len = b->len;
 	if (p == NULL && (p = calloc(1, 1)) == NULL)

@@ -15,6 +15,8 @@ struct buf {
 	size_t	 len;	/* bytes in use */
 	size_t	 cap;	/* bytes allocated (excluding the NUL) */
 	size_t	 max;	/* hard limit on len */
+	size_t	 skip;	/* consumed bytes before data (allocation starts
+			 * at data - skip; see buf_consume) */
 };
 
 #define BUF_UNLIMITED ((size_t)-1 / 2)
@@ -29,7 +31,9 @@ int	buf_putc(struct buf *b, char c);
 int	buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int	buf_vprintf(struct buf *b, const char *fmt, va_list ap);
-/* Drop the first n bytes (memmove; cheap for the small tails we keep). */
+/* Drop the first n bytes.  O(1): data advances; the bytes are moved back
+ * to the start of the allocation only when buf_reserve needs the room, so
+ * a stream consumed in pieces is not copied over and over. */
 void	buf_consume(struct buf *b, size_t n);
 /* Take ownership of data (caller frees); the buffer is reset to empty. */
 char   *buf_steal(struct buf *b, size_t *len);

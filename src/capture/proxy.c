@@ -118,6 +118,19 @@ free_dead(void *arg)
 	}
 }
 
+/* Bigger socket buffers let image load/save and cp move in fewer, larger
+ * steps (fewer wakeups and EAGAINs); the kernel only uses the memory while
+ * data is queued.  SO_SNDBUFFORCE passes wmem_max when we may; otherwise
+ * the plain option gives what the system allows. */
+static void
+set_stream_buffers(int fd)
+{
+	int sz = PX_SOCK_BUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) != 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
+
 int
 px_connect_upstream(struct conn *c)
 {
@@ -140,6 +153,7 @@ px_connect_upstream(struct conn *c)
 		return -1;
 	}
 	c->uh = (struct loop_handle){ .fd = fd, .cb = on_upstream, .arg = c };
+	set_stream_buffers(fd);
 	return 0;
 }
 
@@ -449,6 +463,7 @@ on_accept(struct loop_handle *h, uint32_t ev)
 		}
 		c->px = px;
 		c->ch = (struct loop_handle){ .fd = fd, .cb = on_client, .arg = c };
+		set_stream_buffers(fd);
 		c->uh.fd = -1;
 		buf_init(&c->cin, BUF_UNLIMITED);
 		buf_init(&c->uin, BUF_UNLIMITED);

@@ -17,6 +17,7 @@
 #define PX_READ_MIN	(16 * 1024)	/* first read buffer of a connection */
 #define PX_READ_CHUNK	(256 * 1024)	/* largest single read */
 #define PX_STREAM_MAX	(1024 * 1024)	/* buffered bytes per direction when streaming */
+#define PX_SOCK_BUF	(1024 * 1024)	/* SO_SNDBUF of both sockets */
 #define PX_CAPTURE_MAX	(8 * 1024)	/* response body kept for error text / ids */
 #define PX_PATH_MAX	8192
 
