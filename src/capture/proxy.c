@@ -267,7 +267,10 @@ read_into(int fd, struct buf *b, size_t limit, int *drained)
 	return n;
 }
 
-/* How many client bytes we are willing to hold. */
+/* How many client bytes we are willing to hold.  While streaming this
+ * bounds the bytes not yet sent upstream, so a slow dockerd (or a slow
+ * reader on the other side) pushes back on the client instead of growing
+ * our memory. */
 static size_t
 cin_limit(const struct conn *c)
 {
@@ -278,7 +281,7 @@ cin_limit(const struct conn *c)
 	if (c->rq == RQ_BODY_BUFFER || c->rq == RQ_WAIT_DURABLE)
 		return c->call.head_len + cfg->body_limit + 64 * 1024 +
 		    PX_STREAM_MAX;
-	return c->cin_seen + PX_STREAM_MAX;
+	return PX_STREAM_MAX;
 }
 
 /* Register interest; a hung-up socket that we neither read nor write is
@@ -305,7 +308,7 @@ px_update_interest(struct conn *c)
 		cev |= EPOLLOUT;
 	set_interest(c->px->loop, &c->ch, cev, c->c_hup);
 	if (c->uh.fd >= 0) {
-		if (!c->u_eof && c->uin.len < c->uin_seen + PX_STREAM_MAX)
+		if (!c->u_eof && c->uin.len < PX_STREAM_MAX)
 			uev |= EPOLLIN | EPOLLRDHUP;
 		if (c->up_head.len > 0 || c->cin_fwd > 0)
 			uev |= EPOLLOUT;
@@ -428,7 +431,7 @@ on_upstream(struct loop_handle *h, uint32_t ev)
 		int drained = 0;
 
 		while (!c->u_eof && !drained && (n = read_into(fd, &c->uin,
-		    c->uin_seen + PX_STREAM_MAX, &drained)) != -2) {
+		    PX_STREAM_MAX, &drained)) != -2) {
 			if (n <= 0) {
 				c->u_eof = 1;
 				px_response_eof(c);

@@ -20,6 +20,7 @@
 #define JRN_DEFAULT_SEG_BYTES	(64ull << 20)
 #define JRN_DEFAULT_SEG_AGE	(24ll * 3600 * 1000000000)
 #define JRN_DEFAULT_QUEUE	1000000
+#define JRN_WBUF_KEEP		(1 << 20)	/* batch buffer kept between batches */
 #define JRN_DEFAULT_COMMIT_DELAY 10000000ll	/* 10 ms */
 #define JRN_BATCH_MAX		(16u << 20)	/* bytes per write+sync unit */
 #define JRN_READ_CHUNK		(1u << 20)

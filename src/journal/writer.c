@@ -270,6 +270,9 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&j->j_mu);
 		err[0] = '\0';
 		if (write_pending(j, err) == 0) {
+			/* A burst grew the batch buffer: give it back. */
+			if (j->j_wbuf.cap > JRN_WBUF_KEEP)
+				buf_free(&j->j_wbuf);
 			/* health was restored on the way */
 			pthread_mutex_lock(&j->j_mu);
 			continue;
