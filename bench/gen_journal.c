@@ -77,14 +77,20 @@ static void
 submit(struct journal *j, struct evt *e, struct buf *b)
 {
 	struct timespec ts = { 0, 1000000 };
+	int rc;
 
 	buf_reset(b);
 	if (evt_render(e, b) != DA_OK) {
 		fprintf(stderr, "gen_journal: render failed\n");
 		exit(1);
 	}
-	while (jrn_submit(j, b->data, b->len, NULL) == DA_E_TOOBIG)
+	while ((rc = jrn_submit_lazy(j, b->data, b->len, NULL)) == DA_E_TOOBIG)
 		nanosleep(&ts, NULL);	/* queue full: let the writer drain */
+	if (rc != DA_OK) {
+		fprintf(stderr, "gen_journal: record refused: %s\n",
+		    da_strerror(rc));
+		exit(1);
+	}
 }
 
 int
@@ -227,7 +233,7 @@ main(int argc, char **argv)
 				    "[\"/srv/app:/app:ro\"],\"Privileged\":false,"
 				    "\"NetworkMode\":\"bridge\"}}";
 				e.req.body_len = strlen(e.req.body_json);
-				e.security_json = "{\"privileged\":false,"
+				e.security_json = "\"security\":{\"privileged\":false,"
 				    "\"cap_add\":null,\"mounts\":[{\"type\":"
 				    "\"bind\",\"source\":\"/srv/app\",\"target\":"
 				    "\"/app\",\"rw\":false}],\"network_mode\":"
