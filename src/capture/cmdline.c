@@ -14,7 +14,8 @@ enum next_rule {
 	NEXT_WHOLE,	/* the next argument is a secret */
 	NEXT_ASSIGN,	/* NAME=value: keep NAME */
 	NEXT_HEADER,	/* "Name: value": keep Name unless it is secret */
-	NEXT_USERPASS	/* user:password */
+	NEXT_USERPASS,	/* user:password */
+	NEXT_DATA	/* a request body (curl -d): JSON redacted like a body */
 };
 
 #define ARG_MAX_LEN 4096
@@ -75,6 +76,34 @@ write_assign(struct jw *w, const char *a, size_t n, size_t start)
 		write_kept(w, a, (size_t)(eq - a) + 1);
 }
 
+/* A request body given on the command line (curl -d '{"password":...}'):
+ * JSON is written with the body redaction rules; other text is hidden
+ * whole if it names a secret. */
+static void
+write_data(struct jw *w, const char *a, size_t n)
+{
+	struct json *j = json_parse(a, n, NULL);
+	struct buf b;
+	struct jw bw;
+
+	if (j == NULL) {
+		if (name_is_secretish(a, n))
+			jw_str(w, NULL, REDACTED);
+		else
+			jw_strn(w, NULL, a, n);
+		return;
+	}
+	buf_init(&b, BUF_UNLIMITED);
+	jw_init(&bw, &b);
+	redact_json("unknown", j, &bw, NULL);
+	if (bw.err == 0)
+		jw_strn(w, NULL, b.data, b.len);
+	else
+		jw_str(w, NULL, REDACTED);
+	buf_free(&b);
+	json_free(j);
+}
+
 /* scheme://user:pass@host -> scheme://user:[redacted]@host */
 static int
 write_url_userinfo(struct jw *w, const char *a, size_t n)
@@ -125,6 +154,15 @@ write_arg(struct jw *w, const char *a, size_t n, int login, int curl)
 		return jw_strn(w, NULL, a, n), NEXT_HEADER;
 	if (curl && (arg_is(a, n, "-u") || arg_is(a, n, "--user")))
 		return jw_strn(w, NULL, a, n), NEXT_USERPASS;
+	if (curl && (arg_is(a, n, "-d") || arg_is(a, n, "--data") ||
+	    arg_is(a, n, "--data-raw") || arg_is(a, n, "--data-binary") ||
+	    arg_is(a, n, "--data-ascii") || arg_is(a, n, "--json")))
+		return jw_strn(w, NULL, a, n), NEXT_DATA;
+	if (curl && arg_prefix(a, n, "-d") && a[2] != '@') {
+		jw_str(w, NULL, "-d");
+		write_data(w, a + 2, n - 2);
+		return NEXT_NONE;
+	}
 	if (write_url_userinfo(w, a, n))
 		return NEXT_NONE;
 	if ((eq = memchr(a, '=', n)) != NULL && a[0] != '-' &&
@@ -159,6 +197,9 @@ write_after(struct jw *w, enum next_rule rule, const char *a, size_t n)
 			write_kept(w, a, (size_t)(c - a) + 1);
 		else
 			jw_strn(w, NULL, a, n);
+		break;
+	case NEXT_DATA:
+		write_data(w, a, n);
 		break;
 	case NEXT_NONE:
 		jw_strn(w, NULL, a, n);

@@ -8,6 +8,7 @@
 #define DA_PROXY_INT_H
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "capture/proxy.h"
 #include "daemon/loop.h"
 #include "event/actions.h"
@@ -57,7 +58,8 @@ struct call {
 	struct http_chunked rqck, rsck;
 	size_t		 head_len;
 	int64_t		 req_remaining;	/* Content-Length body bytes still to pass */
-	int64_t		 req_bytes;	/* request body bytes */
+	int64_t		 req_bytes;	/* request body bytes, -1 until known */
+	int64_t		 req_wire;	/* chunked body bytes streamed so far */
 	int64_t		 resp_remaining;
 	int64_t		 resp_bytes;	/* response body bytes */
 	int64_t		 bytes_in;	/* all bytes client -> daemon for this call */
@@ -72,7 +74,7 @@ struct call {
 	int		 strip_expect;	/* we answered 100-continue ourselves */
 	int		 body_invalid;	/* a JSON body we could not parse */
 	int64_t		 body_trailing;	/* bytes after the first JSON value */
-	char		 body_error[128];
+	char		 body_error[DA_ERRLEN];
 	int		 responded;	/* response record written */
 	uint64_t	 ticket;
 	const char	*outcome;

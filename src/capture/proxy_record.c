@@ -249,7 +249,9 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 		e.req.user_agent = k->ua.data;
 		e.req.user_agent_len = k->ua.len;
 	}
-	e.req.bytes = k->req_bytes;
+	/* A chunked body's size is known only once it has passed. */
+	e.req.bytes = k->req_bytes >= 0 ? k->req_bytes :
+	    request_stage ? -1 : k->req_wire;
 	if (request_stage) {
 		if (k->headers.len > 0) {
 			e.req.headers_json = k->headers.data;
@@ -277,8 +279,10 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 	if (session_end != NULL && strcmp(stage, "session") == 0) {
 		e.has_session = 1;
 		e.sess.duration_us = e.resp.duration_us;
-		e.sess.bytes_in = k->bytes_in;
-		e.sess.bytes_out = k->bytes_out;
+		/* sent so far, plus what is queued for this call */
+		e.sess.bytes_in = k->bytes_in + (int64_t)(c->cin_fwd +
+		    c->up_head.len);
+		e.sess.bytes_out = k->bytes_out + (int64_t)c->uin_fwd;
 		e.sess.end = session_end;
 	}
 	e.obj.type = k->rm.object_type;

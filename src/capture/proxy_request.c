@@ -180,7 +180,7 @@ record_and_forward(struct conn *c)
 	if (k->body_invalid && mutating) {
 		/* dockerd decodes more leniently in places (nesting depth);
 		 * a state change we cannot describe is not let through. */
-		char why[256];
+		char why[DA_ERRLEN + 96];
 
 		snprintf(why, sizeof(why), "request body is not JSON dockaudit "
 		    "can audit (%s); refusing the call", k->body_error);
@@ -330,6 +330,7 @@ buffer_body(struct conn *c)
 		c->cin_seen += (size_t)used;
 		if (overflow) {
 			k->truncated = 1;
+			k->req_wire = (int64_t)(c->cin_seen - k->head_len);
 			px_request_body(c, NULL, 0);
 			record_and_forward(c);
 			return 1;
@@ -388,6 +389,7 @@ stream_body(struct conn *c)
 			return 1;
 		}
 		c->cin_seen += (size_t)used;
+		k->req_wire += used;
 		if (k->rqck.done)
 			c->rq = RQ_SENT;
 	} else {

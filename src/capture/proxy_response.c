@@ -280,7 +280,7 @@ resp_body(struct conn *c)
 		k->resp_bytes += used;
 		c->uin_fwd = c->uin_seen;
 		if (k->rsck.done)
-			complete(c, "complete");
+			complete(c, c->c_eof ? "client_closed" : "complete");
 		return 1;
 	}
 	if (k->rsf.length >= 0 && avail > (uint64_t)k->resp_remaining)
@@ -293,7 +293,7 @@ resp_body(struct conn *c)
 	if (k->rsf.length >= 0) {
 		k->resp_remaining -= (int64_t)avail;
 		if (k->resp_remaining == 0)
-			complete(c, "complete");
+			complete(c, c->c_eof ? "client_closed" : "complete");
 	}
 	return 1;
 }

@@ -190,7 +190,8 @@ filter_compile(struct filter *f)
 	}
 	if (f->f_action != NULL)
 		glob_literal(f, f->f_action);
-	if (f->f_container != NULL) {
+	if (f->f_container != NULL && f->f_naliases == 0) {
+		/* with aliases, a matching line may hold any of them */
 		c = f->f_container + (f->f_container[0] == '/');
 		if (*c != '\0' && lit_safe(c, strlen(c))) {
 			g = &f->f_groups[f->f_ngroups++];
@@ -317,19 +318,38 @@ name_match(const char *name, const char *c)
 }
 
 static int
+object_is_container(const struct filter_rec *r)
+{
+	const char *type;
+
+	if (r->object == NULL)
+		return 0;
+	type = str_of(json_get(r->object, "type"));
+	return (type && strcmp(type, "container") == 0) ||
+	    (r->action && (strncmp(r->action, "container.", 10) == 0 ||
+	    strncmp(r->action, "exec.", 5) == 0));
+}
+
+static int
+object_match(const struct filter_rec *r, const char *c)
+{
+	return id_match(str_of(json_get(r->object, "id")), c, strlen(c)) ||
+	    name_match(str_of(json_get(r->object, "name")), c);
+}
+
+static int
 container_match(const struct filter *f, const struct filter_rec *r)
 {
-	const char *c = f->f_container, *type;
+	const char *c = f->f_container;
 	size_t clen = strlen(c);
 	const struct json *ac;
 
-	type = r->object ? str_of(json_get(r->object, "type")) : NULL;
-	if (r->object != NULL && ((type && strcmp(type, "container") == 0) ||
-	    (r->action && (strncmp(r->action, "container.", 10) == 0 ||
-	    strncmp(r->action, "exec.", 5) == 0)))) {
-		if (id_match(str_of(json_get(r->object, "id")), c, clen) ||
-		    name_match(str_of(json_get(r->object, "name")), c))
+	if (object_is_container(r)) {
+		if (object_match(r, c))
 			return 1;
+		for (size_t i = 0; i < f->f_naliases; i++)
+			if (object_match(r, f->f_aliases[i]))
+				return 1;
 	}
 	if (r->actor == NULL ||
 	    (ac = json_get(r->actor, "container")) == NULL)
@@ -340,6 +360,52 @@ container_match(const struct filter *f, const struct filter_rec *r)
 		return id_match(str_of(json_get(ac, "id")), c, clen) ||
 		    name_match(str_of(json_get(ac, "name")), c);
 	return 0;
+}
+
+static int
+add_alias(struct filter *f, const char *v)
+{
+	char **na;
+
+	for (size_t i = 0; i < f->f_naliases; i++)
+		if (strcmp(f->f_aliases[i], v) == 0)
+			return 0;
+	if ((na = realloc(f->f_aliases, (f->f_naliases + 1) *
+	    sizeof(*na))) == NULL)
+		return DA_E_NOMEM;
+	f->f_aliases = na;
+	if ((na[f->f_naliases] = strdup(v)) == NULL)
+		return DA_E_NOMEM;
+	f->f_naliases++;
+	return 0;
+}
+
+int
+filter_learn_alias(struct filter *f, const struct filter_rec *r)
+{
+	const char *id, *name, *c = f->f_container;
+
+	if (c == NULL || !object_is_container(r))
+		return 0;
+	id = str_of(json_get(r->object, "id"));
+	name = str_of(json_get(r->object, "name"));
+	if (id == NULL || name == NULL)
+		return 0;
+	if (id_match(id, c, strlen(c)))
+		return add_alias(f, name + (name[0] == '/'));
+	if (name_match(name, c))
+		return add_alias(f, id);
+	return 0;
+}
+
+void
+filter_free_aliases(struct filter *f)
+{
+	for (size_t i = 0; i < f->f_naliases; i++)
+		free(f->f_aliases[i]);
+	free(f->f_aliases);
+	f->f_aliases = NULL;
+	f->f_naliases = 0;
 }
 
 int

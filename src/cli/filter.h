@@ -54,6 +54,10 @@ struct filter {
 	const char	*f_action;	/* exact, or a glob with '*' */
 	const char	*f_container;
 	const char	*f_outcome;	/* a FILTER_OUTCOMES word */
+	/* the other names of f_container: ids it had, names it went by
+	 * (learned from create records; see filter_learn_alias) */
+	char		**f_aliases;
+	size_t		 f_naliases;
 
 	/* derived by filter_compile */
 	char		 f_since_text[CLOCK_RFC3339_LEN];
@@ -82,6 +86,13 @@ int	filter_none(const struct filter *f);
 
 /* 1 if the record passes --since, --until, --user, --action, --container. */
 int	filter_match(const struct filter *f, const struct filter_rec *r);
+
+/* --container C: if record r ties a container id to a name (a create
+ * response carries both) and one of them is C, remember the other, so
+ * that calls made by id and calls made by name both match.  Call
+ * filter_compile again after learning.  0, or DA_E_NOMEM. */
+int	filter_learn_alias(struct filter *f, const struct filter_rec *r);
+void	filter_free_aliases(struct filter *f);
 
 /* 1 if a call whose outcome is `outcome` passes --outcome. */
 int	filter_outcome_ok(const struct filter *f, const char *outcome);

@@ -425,6 +425,48 @@ outcome_pass(struct search *s)
 	return rc == DA_E_AGAIN ? DA_OK : rc;
 }
 
+/* --container, pass 0: learn the container's other names from records
+ * that tie an id to a name (create responses), so that `--container ID`
+ * also finds the calls made by name and `--container NAME` the calls made
+ * by id.  Only lines holding the literal are parsed. */
+static int
+alias_pass(struct search *s)
+{
+	const char *c = s->s_f.f_container + (s->s_f.f_container[0] == '/');
+	char err[DA_ERRLEN];
+	struct jrn_reader *r;
+	struct filter_rec rec;
+	struct json *root;
+	const char *line;
+	size_t len, clen = strlen(c);
+	int rc;
+
+	if (clen == 0)
+		return DA_OK;
+	if ((rc = jrn_reader_open(&r, s->s_dir, 1, err)) != DA_OK) {
+		fprintf(stderr, "dockaudit search: cannot read the journal: "
+		    "%s\n", err);
+		return rc;
+	}
+	while ((rc = search_next("search", s->s_dir, r, &line, &len,
+	    NULL)) == DA_OK) {
+		if (memmem(line, len, c, clen) == NULL)
+			continue;
+		if ((root = json_parse(line, len, NULL)) == NULL)
+			continue;
+		filter_rec_load(&rec, root);
+		rc = filter_learn_alias(&s->s_f, &rec);
+		json_free(root);
+		if (rc != DA_OK)
+			break;
+	}
+	jrn_reader_close(r);
+	if (rc == DA_E_AGAIN)
+		rc = DA_OK;
+	filter_compile(&s->s_f);
+	return rc;
+}
+
 /* --outcome, pass 2, without parsing: 0 if the line cannot belong to a
  * matching call, 1 if its call has the outcome, 2 if a parse must tell. */
 static int
@@ -538,6 +580,8 @@ cli_search(int argc, char **argv)
 	ign.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &ign, &old);
 	s.s_from = s.s_f.f_has_since ? since_start(&s) : 1;
+	if (s.s_f.f_container != NULL && (rc = alias_pass(&s)) != DA_OK)
+		goto out;
 	if (s.s_f.f_outcome != NULL) {
 		s.s_olen = (size_t)snprintf(s.s_olit, sizeof(s.s_olit), "\"%s\"",
 		    s.s_f.f_outcome);
@@ -572,5 +616,6 @@ out:
 	jrn_reader_close(r);
 	table_free(s.s_oc);
 	table_free(s.s_t);
+	filter_free_aliases(&s.s_f);
 	return status;
 }

@@ -114,6 +114,8 @@ TEST(cmdline_redacts_secrets)
 	const char *curl[] = { "/usr/bin/curl", "-u", "me:pw1", "-H", "X-Registry-Auth: e30=",
 	    "-H", "Accept: */*", "http://u:pw2@h/x", NULL };
 	const char *envs[] = { "env", "DB_PASSWORD=pw3", "PATH=/bin", NULL };
+	const char *curld[] = { "curl", "-d", "{\"username\":\"u\",\"password\":\"pw4\"}",
+	    "--data-raw", "token=pw5", "-d{\"Secret\":\"pw6\"}", "-d", "{\"Image\":\"bb\"}", NULL };
 	char *s;
 
 	s = cmdline(login);
@@ -135,5 +137,12 @@ TEST(cmdline_redacts_secrets)
 	free(s);
 	s = cmdline(envs);
 	ASSERT_STREQ(s, "[\"env\",\"DB_PASSWORD=[redacted]\",\"PATH=/bin\"]");
+	free(s);
+	s = cmdline(curld);
+	ASSERT_NOT_CONTAINS(s, "pw4");
+	ASSERT_NOT_CONTAINS(s, "pw5");
+	ASSERT_NOT_CONTAINS(s, "pw6");
+	ASSERT_CONTAINS(s, "username");
+	ASSERT_CONTAINS(s, "{\\\"Image\\\":\\\"bb\\\"}");
 	free(s);
 }

@@ -441,22 +441,24 @@ TEST(search_action_glob_middle)
 TEST(search_container_id_prefix)
 {
 	/* R1's response (id known), R3 (exec on it), the daemon event */
-	SEARCH_EXPECT("3,6,7,12", "--container", "3f2a");
+	/* the create response ties OID to "web": calls by name match too */
+	SEARCH_EXPECT("2,3,6,7,8,12,13", "--container", "3f2a");
 }
 
 TEST(search_container_full_id)
 {
-	SEARCH_EXPECT("3,6,7,12", "--container", OID);
+	SEARCH_EXPECT("2,3,6,7,8,12,13", "--container", OID);
 }
 
 TEST(search_container_name)
 {
-	SEARCH_EXPECT("2,3,8,12,13", "--container", "web");
+	/* ... and calls made by id (6, 7: exec on 3f2a9c0d1e2b) match the name */
+	SEARCH_EXPECT("2,3,6,7,8,12,13", "--container", "web");
 }
 
 TEST(search_container_name_slash)
 {
-	SEARCH_EXPECT("2,3,8,12,13", "--container", "/web");
+	SEARCH_EXPECT("2,3,6,7,8,12,13", "--container", "/web");
 }
 
 TEST(search_container_caller)
