@@ -8,11 +8,12 @@
 #      vs dockaudit, keep-alive and new-connection-per-call, interleaved
 #      call by call (bench/latency.c) so that machine noise hits all three
 #      alike; CPU time per call of each proxy;
-#   2. streaming throughput of `docker save` / `docker load` of a large
-#      image (BENCH_IMAGE_MIB, 500 MiB of random data + busybox), best of 3;
-#   3. resident memory (VmRSS) of dockaudit and HAProxy idle, with 1,000
-#      open keep-alive client connections (bench/conns.c), and after they
-#      are closed;
+#   2. resident memory (VmRSS) of a fresh dockaudit and of HAProxy idle,
+#      with 1,000 open keep-alive client connections (bench/conns.c), after
+#      they are closed and after many more calls;
+#   3. streaming throughput of `docker save` / `docker load` of a large
+#      image (BENCH_IMAGE_MIB, 500 MiB of random data + busybox), best of 3,
+#      and dockaudit's peak memory while streaming;
 #   4. journal append rate (bench/journal_append.c, if present) and search
 #      speed (bench/search.sh, if present).
 # Everything printed is also written to bench/RESULTS.md (date, machine,
@@ -29,6 +30,8 @@
 #   BENCH_JOURNAL_N=N     records for bench/journal_append (1000000)
 #   BENCH_RESULTS=file    where to write the report (bench/RESULTS.md; "-" = none)
 #   BENCH_KEEP=1          keep the temporary directory (samples, logs, journal)
+# Logs, raw latency samples (ns, in call order) and the journals' last
+# records are copied to build/bench/logs/ in any case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -63,15 +66,27 @@ done
 
 # Socket paths must stay under 108 bytes: keep the directory short.
 T=$(mktemp -d /tmp/dab.XXXXXX)
-HA_PID='' DA_PID='' HOLD_PID=''
+# Run a private copy: others may rebuild build/dockaudit during the run.
+cp "$DA" "$T/dockaudit"
+DA_ORIG=$DA DA=$T/dockaudit
+HA_PID='' DA_PID='' DAR_PID='' HOLD_PID=''
 REPORT=$T/report.md
 : >"$REPORT"
 
 cleanup() {
 	local rc=$?
 	set +e
+	# keep the logs (not the journals) for a look after the run
+	rm -rf "$OUT/logs"
+	mkdir -p "$OUT/logs"
+	cp "$T"/*.log "$T"/*.out "$T"/*.err "$T/haproxy.cfg" "$OUT/logs/" 2>/dev/null
+	[ -d "$T/samples" ] && cp -r "$T/samples" "$OUT/logs/"
+	for j in "$T"/journal "$T"/journal-rss; do
+		[ -d "$j" ] && tail -q -n 100 "$j"/*.jsonl >"$OUT/logs/$(basename "$j")-tail.jsonl" 2>/dev/null
+	done
 	[ -n "$HOLD_PID" ] && de_stop_pid "$HOLD_PID" 5
 	[ -n "$DA_PID" ] && de_stop_pid "$DA_PID" 10
+	[ -n "$DAR_PID" ] && de_stop_pid "$DAR_PID" 10
 	[ -n "$HA_PID" ] && de_stop_pid "$HA_PID" 10
 	de_stop_dockerd
 	de_umount_under "$T"
@@ -160,8 +175,7 @@ DAS=$T/da.sock
 DA_PID=$!
 wait_ping "$DAS" "$DA_PID" dockaudit "$T/dockaudit.log"
 sleep 0.5
-DA_RSS_IDLE=$(rss_kb "$DA_PID") HA_RSS_IDLE=$(rss_kb "$HA_PID")
-DA_THREADS_IDLE=$(nthreads "$DA_PID")
+DA_RSS_IDLE=$(rss_kb "$DA_PID")
 
 # ---- report header ----
 {
@@ -171,7 +185,7 @@ DA_THREADS_IDLE=$(nthreads "$DA_PID")
 	echo
 	echo "- machine: $(uname -srm), $(nproc) CPUs ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) RAM, load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "- temp dir / journal file system: $(df -PT "$T" | awk 'NR==2 {print $2 " on " $1}')"
-	echo "- dockaudit: $("$DA" --version 2>/dev/null | head -n1 || true) ($(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo ', src modified')), \`$DA run --listen unix://... --backend unix://... --journal DIR --socket-group root\` (defaults: fdatasync group commit, mutating calls wait for it)"
+	echo "- dockaudit: $("$DA" --version 2>/dev/null | head -n1 || true) (git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || echo ', src modified'); binary $DA_ORIG built $(date -u -r "$DA_ORIG" '+%H:%M:%S UTC')), \`dockaudit run --listen unix://... --backend unix://... --journal DIR --socket-group root\` (defaults: fdatasync group commit, mutating calls wait for it)"
 	echo "- dockerd $(dockerd --version | sed 's/^Docker version //') (vfs, private instance); docker CLI $(docker --version | sed 's/^Docker version //'); $(haproxy -v | head -n1 | cut -d' ' -f1-3) (config: unix frontend -> unix backend, mode http, 24h timeouts, default 2 threads)"
 	echo "- command: \`${BENCH_CMD:-bench/run.sh}\` (BENCH_QUICK=$QUICK)"
 	echo
@@ -181,7 +195,6 @@ cat "$REPORT"
 # ---- 1. latency ----
 declare -A R	# R[case|target|field]
 CASES=()
-CASE_CPU_DA=() CASE_CPU_HA=()
 declare -A CPU FAIL
 
 # lat CASE-LABEL latency-args...: one interleaved run over the three sockets
@@ -205,19 +218,20 @@ lat() {
 	CPU[$label|dockaudit]=$(awk -v a="$da0" -v b="$da1" -v n="$n" -v w="$WARM" 'BEGIN {printf "%.1f", (b - a) / 1000 / (n + w)}')
 	CPU[$label|haproxy]=$(awk -v a="$ha0" -v b="$ha1" -v n="$n" -v w="$WARM" 'BEGIN {printf "%.1f", (b - a) / 1000 / (n + w)}')
 	while read -r line; do
+		# shellcheck disable=SC2086
 		set -- $line
 		[ "$1" = RESULT ] || continue
 		shift
 		k=${1#label=}
 		shift
-		for f in "$@"; do R[$label|$k|${f%%=*}]=${f#*=}; done
+		for f in "$@"; do R["$label|$k|${f%%=*}"]=${f#*=}; done
 	done <"$T/lat.out"
 	CASES+=("$label")
 }
 
 # table of latency cases
 lat_table() {
-	local c d h a
+	local c
 	out ""
 	out "| call | n | direct med | direct p99 | haproxy med | haproxy p99 | dockaudit med | dockaudit p99 | added dockaudit med | added dockaudit p99 | added haproxy med | added haproxy p99 | dockaudit/direct med | dockaudit added / haproxy added | CPU/call dockaudit | CPU/call haproxy |"
 	out "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -242,7 +256,6 @@ if ! skip latency; then
 	mkdir -p "$T/samples"
 	# the proxies must see warm, cached paths too: one untimed pass each
 	ping_sock "$DAS"; ping_sock "$HAP"
-	DA_CPU0=$(cpu_ns "$DA_PID")
 	lat "GET /_ping" -n "$N_READ" /_ping
 	lat "GET /containers/json" -n "$N_READ" '/v1.41/containers/json'
 	lat "POST resize (tty)" -n "$N_MUT" -X POST \
@@ -302,16 +315,114 @@ if ! skip latency; then
 		done
 		out "$row"
 	done
-	DA_CPU1=$(cpu_ns "$DA_PID")
 	NREC=$( (cat "$T"/journal/*.jsonl 2>/dev/null || true) | wc -l)
 	out ""
 	out "Journal after the latency runs: $NREC records, $(du -sk "$T/journal" | cut -f1) KiB."
 	DA_RSS_AFTER_LAT=$(rss_kb "$DA_PID")
 fi
 
-# ---- 2. streaming ----
+
+# ---- 2. memory ----
+# hold_conns SOCK: open RSS_CONNS keep-alive connections (one ping each) and keep them
+hold_conns() {
+	rm -f "$T/hold.fifo"
+	mkfifo "$T/hold.fifo"
+	"$OUT/conns" -s "$1" -n "$RSS_CONNS" <"$T/hold.fifo" >"$T/conns.out" 2>"$T/conns.err" &
+	HOLD_PID=$!
+	exec 9>"$T/hold.fifo"
+	local i
+	for ((i = 0; i < 600; i++)); do
+		grep -q '^ready' "$T/conns.out" 2>/dev/null && return 0
+		kill -0 "$HOLD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$T/conns.err" >&2
+	return 1
+}
+release_conns() {
+	exec 9>&-
+	wait "$HOLD_PID" 2>/dev/null || true
+	HOLD_PID=''
+	sleep 1
+}
+if ! skip rss; then
+	# A fresh dockaudit (own journal), so that "idle" and the per-connection
+	# cost are not blurred by what the latency and streaming runs left in
+	# its heap; the main instance's numbers after those runs are rows too.
+	DAR=$T/dar.sock
+	"$DA" init --journal "$T/journal-rss" >>"$T/init.log" 2>&1 || die "dockaudit init (rss) failed"
+	"$DA" run --listen "unix://$DAR" --backend "unix://$DIRECT" --journal "$T/journal-rss" \
+	    --socket-group root >"$T/dockaudit-rss.log" 2>&1 &
+	DAR_PID=$!
+	wait_ping "$DAR" "$DAR_PID" "dockaudit (rss)" "$T/dockaudit-rss.log"
+	log "memory: $RSS_CONNS connections"
+	sleep 1
+	DA_RSS_BEFORE=$(rss_kb "$DAR_PID") HA_RSS_BEFORE=$(rss_kb "$HA_PID")
+	DA_HOLD_OK=1 HA_HOLD_OK=1
+	if hold_conns "$DAR"; then
+		sleep 0.5
+		DA_RSS_CONNS=$(rss_kb "$DAR_PID") DA_FDS_CONNS=$(nfds "$DAR_PID")
+		DA_THREADS_CONNS=$(nthreads "$DAR_PID")
+	else
+		DA_HOLD_OK=0 DA_RSS_CONNS=$(rss_kb "$DAR_PID") DA_FDS_CONNS=$(nfds "$DAR_PID")
+	fi
+	release_conns
+	DA_RSS_CLOSED=$(rss_kb "$DAR_PID") DA_FDS_CLOSED=$(nfds "$DAR_PID")
+	if hold_conns "$HAP"; then
+		sleep 0.5
+		HA_RSS_CONNS=$(rss_kb "$HA_PID")
+	else
+		HA_HOLD_OK=0 HA_RSS_CONNS=$(rss_kb "$HA_PID")
+	fi
+	release_conns
+	HA_RSS_CLOSED=$(rss_kb "$HA_PID")
+	# growth: many short connections, then many calls on one connection
+	log "memory: 20000 short connections, then 40000 keep-alive calls"
+	MEM_FAIL=''
+	"$OUT/latency" -T 20 -s "$DAR" -l dockaudit -c -n 20000 -w 0 /_ping >"$T/mem-short.out" 2>&1 ||
+	    MEM_FAIL="$MEM_FAIL short connections: $(tail -n 1 "$T/mem-short.out");"
+	sleep 1
+	DA_RSS_CHURN=$(rss_kb "$DAR_PID") DA_FDS_CHURN=$(nfds "$DAR_PID")
+	"$OUT/latency" -T 20 -s "$DAR" -l dockaudit -n 20000 -w 0 /_ping >"$T/mem-ka1.out" 2>&1 ||
+	    MEM_FAIL="$MEM_FAIL keep-alive: $(tail -n 1 "$T/mem-ka1.out");"
+	sleep 1
+	DA_RSS_KA1=$(rss_kb "$DAR_PID")
+	"$OUT/latency" -T 20 -s "$DAR" -l dockaudit -n 20000 -w 0 /_ping >"$T/mem-ka2.out" 2>&1 ||
+	    MEM_FAIL="$MEM_FAIL keep-alive: $(tail -n 1 "$T/mem-ka2.out");"
+	sleep 1
+	DA_RSS_KA2=$(rss_kb "$DAR_PID") DA_HWM=$(hwm_kb "$DAR_PID")
+	HA_HWM=$(hwm_kb "$HA_PID")
+	de_stop_pid "$DAR_PID" 10
+	DAR_PID=''
+
+	out ""
+	out "## 2. Resident memory (VmRSS, MiB)"
+	out ""
+	out "A fresh dockaudit instance (its own journal). $RSS_CONNS connections held by \`build/bench/conns\`, each having completed one \`GET /_ping\` (keep-alive, idle). HAProxy is the instance used above. Goals: dockaudit <= 8 MiB idle, <= 32 MiB with 1,000 connections."
+	out ""
+	out "| state | dockaudit | haproxy | goal (dockaudit) |"
+	out "|---|---:|---:|---|"
+	out "| idle (started, one ping) | $(mib "$DA_RSS_BEFORE") | $(mib "$HA_RSS_BEFORE") | <= 8: $([ "$DA_RSS_BEFORE" -le 8192 ] && echo met || echo 'NOT met') |"
+	out "| $RSS_CONNS open connections | $(mib "$DA_RSS_CONNS")$([ $DA_HOLD_OK = 1 ] || echo ' (FAILED to open all)') | $(mib "$HA_RSS_CONNS")$([ $HA_HOLD_OK = 1 ] || echo ' (FAILED to open all)') | <= 32: $([ $DA_HOLD_OK = 1 ] && [ "$DA_RSS_CONNS" -le 32768 ] && echo met || echo 'NOT met') |"
+	out "| after closing them | $(mib "$DA_RSS_CLOSED") | $(mib "$HA_RSS_CLOSED") | |"
+	out "| then after 20,000 short connections (GET /_ping each) | $(mib "$DA_RSS_CHURN") | | |"
+	out "| then after 20,000 keep-alive GET /_ping | $(mib "$DA_RSS_KA1") | | |"
+	out "| then after 20,000 more | $(mib "$DA_RSS_KA2") | | <= 8 idle: $([ "$DA_RSS_KA2" -le 8192 ] && echo met || echo 'NOT met') |"
+	out "| peak (VmHWM) | $(mib "$DA_HWM") | $(mib "$HA_HWM") | |"
+	out ""
+	out "dockaudit: ${DA_THREADS_CONNS:-?} threads; open fds with $RSS_CONNS connections: $DA_FDS_CONNS (client + dockerd side), after closing them: $DA_FDS_CLOSED, after the short connections: $DA_FDS_CHURN. Per-connection cost: $(awk -v a="$DA_RSS_CONNS" -v b="$DA_RSS_BEFORE" -v n="$RSS_CONNS" 'BEGIN {printf "%.1f", (a - b) / n}') KiB (dockaudit), $(awk -v a="$HA_RSS_CONNS" -v b="$HA_RSS_BEFORE" -v n="$RSS_CONNS" 'BEGIN {printf "%.1f", (a - b) / n}') KiB (haproxy)."
+	out ""
+	if [ -n "$MEM_FAIL" ]; then
+		out "FAILED calls during the growth runs:$MEM_FAIL"
+		out ""
+	fi
+	out "The main dockaudit instance (used for sections 1 and 3): $(mib "$DA_RSS_IDLE") MiB just started$([ -n "${DA_RSS_AFTER_LAT:-}" ] && echo ", $(mib "$DA_RSS_AFTER_LAT") MiB after the latency runs")."
+fi
+
+# ---- 3. streaming ----
 if ! skip stream; then
 	log "streaming: building a ${IMAGE_MIB} MiB image"
+	DA_HWM_BEFORE_STREAM=$(hwm_kb "$DA_PID")
 	mkdir -p "$T/big/bin"
 	cp /bin/busybox "$T/big/bin/busybox"
 	ln -s busybox "$T/big/bin/sh"
@@ -349,7 +460,7 @@ if ! skip stream; then
 		done
 	done
 	out ""
-	out "## 2. Streaming: docker save / docker load of a $(mib $((BIG_BYTES / 1024))) MiB image (best of 3, MiB/s)"
+	out "## 3. Streaming: docker save / docker load of a $(mib $((BIG_BYTES / 1024))) MiB image (best of 3, MiB/s)"
 	out ""
 	out "\`docker -H unix://SOCK save bench-big > /dev/null\` and \`docker -H unix://SOCK load -q -i big.tar\` (the tar is $BIG_BYTES bytes: ${IMAGE_MIB} MiB of /dev/urandom plus busybox, one layer; vfs storage, so load also writes the layer). Runs interleaved direct, haproxy, dockaudit, three rounds; wall time includes the CLI's start-up. Goal: dockaudit >= 0.95x direct."
 	out ""
@@ -374,80 +485,9 @@ if ! skip stream; then
 		while IFS= read -r l; do out "$l"; done < <(tail -n 10 "$T/stream.err")
 		out '```'
 	fi
-	DA_RSS_AFTER_STREAM=$(rss_kb "$DA_PID")
-fi
-
-# ---- 3. memory ----
-# hold_conns SOCK: open RSS_CONNS keep-alive connections (one ping each) and keep them
-hold_conns() {
-	rm -f "$T/hold.fifo"
-	mkfifo "$T/hold.fifo"
-	"$OUT/conns" -s "$1" -n "$RSS_CONNS" <"$T/hold.fifo" >"$T/conns.out" 2>"$T/conns.err" &
-	HOLD_PID=$!
-	exec 9>"$T/hold.fifo"
-	local i
-	for ((i = 0; i < 600; i++)); do
-		grep -q '^ready' "$T/conns.out" 2>/dev/null && return 0
-		kill -0 "$HOLD_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$T/conns.err" >&2
-	return 1
-}
-release_conns() {
-	exec 9>&-
-	wait "$HOLD_PID" 2>/dev/null || true
-	HOLD_PID=''
 	sleep 1
-}
-if ! skip rss; then
-	log "memory: $RSS_CONNS connections"
-	sleep 1
-	DA_RSS_BEFORE=$(rss_kb "$DA_PID") HA_RSS_BEFORE=$(rss_kb "$HA_PID")
-	DA_HOLD_OK=1 HA_HOLD_OK=1
-	if hold_conns "$DAS"; then
-		sleep 0.5
-		DA_RSS_CONNS=$(rss_kb "$DA_PID") DA_FDS_CONNS=$(nfds "$DA_PID")
-		DA_THREADS_CONNS=$(nthreads "$DA_PID")
-		release_conns
-	else
-		DA_HOLD_OK=0 DA_RSS_CONNS=$(rss_kb "$DA_PID") DA_FDS_CONNS=$(nfds "$DA_PID")
-		release_conns
-	fi
-	DA_RSS_CLOSED=$(rss_kb "$DA_PID") DA_HWM=$(hwm_kb "$DA_PID") DA_FDS_CLOSED=$(nfds "$DA_PID")
-	if hold_conns "$HAP"; then
-		sleep 0.5
-		HA_RSS_CONNS=$(rss_kb "$HA_PID")
-		release_conns
-	else
-		HA_HOLD_OK=0 HA_RSS_CONNS=$(rss_kb "$HA_PID")
-		release_conns
-	fi
-	HA_RSS_CLOSED=$(rss_kb "$HA_PID") HA_HWM=$(hwm_kb "$HA_PID")
-	# growth check: many short connections, then RSS again
-	log "memory: 20000 short connections to dockaudit"
-	"$OUT/latency" -s "$DAS" -l dockaudit -c -n 20000 -w 0 /_ping >/dev/null ||
-	    die "short-connection run failed"
-	sleep 1
-	DA_RSS_CHURN=$(rss_kb "$DA_PID") DA_FDS_CHURN=$(nfds "$DA_PID")
-
 	out ""
-	out "## 3. Resident memory (VmRSS, MiB)"
-	out ""
-	out "$RSS_CONNS connections held by \`build/bench/conns\`, each having completed one \`GET /_ping\` (keep-alive, idle). Goals: dockaudit <= 8 MiB idle, <= 32 MiB with 1,000 connections."
-	out ""
-	out "| state | dockaudit | haproxy | goal (dockaudit) |"
-	out "|---|---:|---:|---|"
-	out "| idle, just started | $(mib "$DA_RSS_IDLE") | $(mib "$HA_RSS_IDLE") | <= 8: $([ "$DA_RSS_IDLE" -le 8192 ] && echo met || echo 'NOT met') |"
-	[ -n "${DA_RSS_AFTER_LAT:-}" ] && out "| idle, after the latency runs | $(mib "$DA_RSS_AFTER_LAT") | | |"
-	[ -n "${DA_RSS_AFTER_STREAM:-}" ] && out "| idle, after the streaming runs | $(mib "$DA_RSS_AFTER_STREAM") | | |"
-	out "| idle, before opening connections | $(mib "$DA_RSS_BEFORE") | $(mib "$HA_RSS_BEFORE") | <= 8: $([ "$DA_RSS_BEFORE" -le 8192 ] && echo met || echo 'NOT met') |"
-	out "| $RSS_CONNS open connections | $(mib "$DA_RSS_CONNS")$([ $DA_HOLD_OK = 1 ] || echo ' (FAILED to open all)') | $(mib "$HA_RSS_CONNS")$([ $HA_HOLD_OK = 1 ] || echo ' (FAILED to open all)') | <= 32: $([ $DA_HOLD_OK = 1 ] && [ "$DA_RSS_CONNS" -le 32768 ] && echo met || echo 'NOT met') |"
-	out "| after closing them | $(mib "$DA_RSS_CLOSED") | $(mib "$HA_RSS_CLOSED") | |"
-	out "| after 20,000 more short connections | $(mib "$DA_RSS_CHURN") | | |"
-	out "| peak (VmHWM) | $(mib "$DA_HWM") | $(mib "$HA_HWM") | |"
-	out ""
-	out "dockaudit: $DA_THREADS_IDLE threads idle, ${DA_THREADS_CONNS:-?} with the connections; open fds with $RSS_CONNS connections: $DA_FDS_CONNS, after closing them: $DA_FDS_CLOSED, after the short connections: $DA_FDS_CHURN. Per-connection cost: $(awk -v a="$DA_RSS_CONNS" -v b="$DA_RSS_BEFORE" -v n="$RSS_CONNS" 'BEGIN {printf "%.1f", (a - b) / n}') KiB (dockaudit), $(awk -v a="$HA_RSS_CONNS" -v b="$HA_RSS_BEFORE" -v n="$RSS_CONNS" 'BEGIN {printf "%.1f", (a - b) / n}') KiB (haproxy)."
+	out "dockaudit memory over the streaming runs (main instance): VmHWM $(mib "$DA_HWM_BEFORE_STREAM") MiB before, $(mib "$(hwm_kb "$DA_PID")") MiB after (peak while streaming); VmRSS afterwards $(mib "$(rss_kb "$DA_PID")") MiB. HAProxy VmHWM: $(mib "$(hwm_kb "$HA_PID")") MiB."
 fi
 
 # ---- 4. journal append, search ----
@@ -463,9 +503,9 @@ if ! skip journal; then
 		    src/base/[a-z]*.c -lcrypto -lpthread 2>"$T/ja.err"; then
 			mkdir -p "$T/ja"
 			log "journal append ($JOURNAL_N records)"
-			out "\`build/bench/journal_append -n $JOURNAL_N -d DIR -b $DA\` (journal on the same file system as above):"
+			out "\`build/bench/journal_append -n $JOURNAL_N -d DIR -b $DA_ORIG\` (journal on the same file system as above):"
 			out ""
-			if "$OUT/journal_append" -n "$JOURNAL_N" -d "$T/ja" -b "$DA" >"$T/ja.out" 2>&1; then
+			if "$OUT/journal_append" -n "$JOURNAL_N" -d "$T/ja" -b "$DA_ORIG" >"$T/ja.out" 2>&1; then
 				out '```'
 				while IFS= read -r l; do out "$l"; done <"$T/ja.out"
 				out '```'

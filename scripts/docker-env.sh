@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # scripts/docker-env.sh: helpers to run a private Docker engine for the demo and the tests.
 #
-# Source this file; it defines functions and sets no shell options.
+# Source this file; it defines functions and sets no shell options. The functions are safe
+# under `set -e` (the demo uses it): only de_start_dockerd, de_build_image and
+# de_build_cli_image return non-zero, on real failures.
 #
 #   de_start_dockerd DIR        start dockerd with all state under DIR; sets DE_DIR, DE_SOCK
 #                               (unix socket path), DE_HOST (unix://...) and DE_PID. Waits until
@@ -35,12 +37,15 @@ de_stop_pid() {
     [ -n "$pid" ] || return 0
     kill -TERM "$pid" 2>/dev/null || return 0
     for ((i = 0; i < secs * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null; return 0; }
+        if ! kill -0 "$pid" 2>/dev/null; then
+            wait "$pid" 2>/dev/null || true # reaps it when it is our child
+            return 0
+        fi
         sleep 0.1
     done
     de_log "pid $pid did not stop after ${secs}s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
     return 0
 }
 
@@ -163,18 +168,23 @@ de_stop_dockerd() {
         # running containers would delay dockerd's exit by their 10 s stop timeout
         if [ -S "${DE_SOCK:-}" ]; then
             local ids
-            ids=$(timeout 10 "$DE_DOCKER_BIN" -H "unix://$DE_SOCK" ps -q 2>/dev/null)
-            # shellcheck disable=SC2086
-            [ -n "$ids" ] && timeout 20 "$DE_DOCKER_BIN" -H "unix://$DE_SOCK" kill $ids >/dev/null 2>&1
+            ids=$(timeout 10 "$DE_DOCKER_BIN" -H "unix://$DE_SOCK" ps -q 2>/dev/null) || ids=
+            if [ -n "$ids" ]; then
+                # shellcheck disable=SC2086
+                timeout 20 "$DE_DOCKER_BIN" -H "unix://$DE_SOCK" kill $ids >/dev/null 2>&1 || true
+            fi
         fi
         de_stop_pid "$DE_PID" 20
         DE_PID=
     fi
-    # containerd-shims of containers that were running may outlive dockerd
-    if [ -n "${DE_DIR:-}" ]; then
-        local p
-        for p in $(pgrep -f "containerd-shim.*$DE_DIR/" 2>/dev/null); do
-            kill -KILL "$p" 2>/dev/null || true
+    # containers still running (dockerd killed, or `docker kill` failed) keep their shims alive:
+    # kill their processes by the pid files containerd keeps under the exec root
+    if [ -n "${DE_DIR:-}" ] && [ -d "$DE_DIR/exec/containerd" ]; then
+        local f p
+        for f in "$DE_DIR"/exec/containerd/daemon/io.containerd.runtime.v2.task/*/*/init.pid; do
+            [ -f "$f" ] || continue
+            p=$(cat "$f" 2>/dev/null) || continue
+            [ -n "$p" ] && kill -KILL "$p" 2>/dev/null || true
         done
     fi
 }

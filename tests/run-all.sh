@@ -18,6 +18,8 @@ TOTAL_PASSED=0
 TOTAL_FAILED=0
 SECTIONS=()
 START=$(date +%s)
+OUT=$(mktemp -d "${TMPDIR:-/tmp}/run-all.XXXXXX")   # section outputs, for the counts
+trap 'rm -rf "$OUT"' EXIT
 
 note() { printf '\n### %s\n' "$*"; }
 
@@ -92,8 +94,8 @@ install_deps() {
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null || rc=$?
     if [ $rc -eq 0 ]; then
-        apt-get install -y -qq --no-install-recommends "${need[@]}" >/tmp/run-all-apt.log 2>&1 || rc=$?
-        [ $rc -eq 0 ] || tail -n 30 /tmp/run-all-apt.log
+        apt-get install -y -qq --no-install-recommends "${need[@]}" >"$OUT/apt.log" 2>&1 || rc=$?
+        [ $rc -eq 0 ] || tail -n 30 "$OUT/apt.log"
     fi
     [ $created -eq 1 ] && rm -f /usr/sbin/policy-rc.d
     return $rc
@@ -109,8 +111,8 @@ build/dockaudit --version
 
 # --- 3. unit tests ----------------------------------------------------------------------------
 note "unit tests"
-timeout 600 make -j2 check-unit 2>&1 | tee /tmp/run-all-unit.out
-account "unit" /tmp/run-all-unit.out "${PIPESTATUS[0]}"
+timeout 600 make -j2 check-unit 2>&1 | tee "$OUT/unit.out"
+account "unit" "$OUT/unit.out" "${PIPESTATUS[0]}"
 
 # --- 4. ASan/UBSan build and its unit tests ----------------------------------------------------
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0}
@@ -120,10 +122,13 @@ asan_ok=0
 if step "build (make asan)" make -j2 asan; then
     asan_ok=1
     note "unit tests (ASan/UBSan)"
-    mapfile -t asan_units < <(ls build-asan/tests/test-* 2>/dev/null | grep -v '\.[a-z]*$')
+    asan_units=()
+    for f in build-asan/tests/test-*; do
+        [ -x "$f" ] && [[ $f != *.* ]] && asan_units+=("$f")
+    done
     if [ ${#asan_units[@]} -gt 0 ]; then
-        timeout 900 sh tests/unit/run.sh "${asan_units[@]}" 2>&1 | sed 's/^unit:/unit-asan:/' | tee /tmp/run-all-unit-asan.out
-        account "unit (asan)" /tmp/run-all-unit-asan.out "${PIPESTATUS[0]}"
+        timeout 900 sh tests/unit/run.sh "${asan_units[@]}" 2>&1 | sed 's/^unit:/unit-asan:/' | tee "$OUT/unit-asan.out"
+        account "unit (asan)" "$OUT/unit-asan.out" "${PIPESTATUS[0]}"
     else
         echo "run-all: no ASan unit-test binaries in build-asan/tests"
     fi
@@ -131,16 +136,16 @@ fi
 
 # --- 5. end-to-end ----------------------------------------------------------------------------
 note "end-to-end (build/dockaudit)"
-timeout 1500 bash tests/e2e/run.sh 2>&1 | tee /tmp/run-all-e2e.out
-account "e2e" /tmp/run-all-e2e.out "${PIPESTATUS[0]}"
+timeout 1500 bash tests/e2e/run.sh 2>&1 | tee "$OUT/e2e.out"
+account "e2e" "$OUT/e2e.out" "${PIPESTATUS[0]}"
 
 # --- 6. end-to-end against the ASan/UBSan binary ---------------------------------------------
 if [ "$asan_ok" -eq 1 ] && [ "${E2E_ASAN:-1}" != 0 ]; then
     note "end-to-end (build-asan/dockaudit)"
     # shellcheck disable=SC2086
     DOCKAUDIT=$ROOT/build-asan/dockaudit E2E_CRASH_ROUNDS=${E2E_ASAN_CRASH_ROUNDS:-15} \
-        timeout 1500 bash tests/e2e/run.sh ${E2E_ASAN_TESTS:-} 2>&1 | tee /tmp/run-all-e2e-asan.out
-    account "e2e (asan)" /tmp/run-all-e2e-asan.out "${PIPESTATUS[0]}"
+        timeout 1500 bash tests/e2e/run.sh ${E2E_ASAN_TESTS:-} 2>&1 | tee "$OUT/e2e-asan.out"
+    account "e2e (asan)" "$OUT/e2e-asan.out" "${PIPESTATUS[0]}"
 fi
 
 finish

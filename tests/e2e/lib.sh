@@ -168,11 +168,15 @@ _ctx() {
 }
 
 # E2E_BRIEF: a jq expression that abridges a record for failure context
-E2E_BRIEF='{seq, kind, stage, action, outcome, request: (.request | if . then {id, method, path, query, bytes, body_truncated} else null end), response, session, object, security, actor: (.actor | if . then del(.parents, .cmdline) else null end)} | with_entries(select(.value != null))'
+E2E_BRIEF='{seq, kind, stage, action, outcome, response, session, request: (.request | if . then {id, method, path, query, bytes, body_truncated} else null end), object, security, actor: (.actor | if . then del(.parents, .cmdline) else null end)} | with_entries(select(.value != null))'
 
 # expect_rec DESC FILTER [CONTEXT-FILTER]: poll until a record matches FILTER
 expect_rec() {
     local desc=$1 f=$2 cf=${3:-true} i out
+    # a filter on one call: show that call's records on failure
+    if [ "$cf" = true ] && [[ $f =~ \.request\.id==(\"[^\"]*\") ]]; then
+        cf=".request.id==${BASH_REMATCH[1]}"
+    fi
     for ((i = 0; i < E2E_WAIT * 4; i++)); do
         out=$(matching "$f")
         if [ -n "$out" ]; then
@@ -205,6 +209,17 @@ rec1() {
     local f=$1 i out
     for ((i = 0; i < E2E_WAIT * 4; i++)); do
         out=$(matching "$f" | head -n 1)
+        [ -n "$out" ] && { printf '%s\n' "$out"; return 0; }
+        sleep 0.25
+    done
+    return 1
+}
+
+# poll_rec JOURNAL FILTER: the last record of JOURNAL (whole, no mark) matching FILTER, polled
+poll_rec() {
+    local jdir=$1 f=$2 i out
+    for ((i = 0; i < E2E_WAIT * 4; i++)); do
+        out=$(recs "$jdir" | jq -c "select($f)" 2>/dev/null | tail -n 1)
         [ -n "$out" ] && { printf '%s\n' "$out"; return 0; }
         sleep 0.25
     done

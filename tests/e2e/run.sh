@@ -3,7 +3,8 @@
 # `dockaudit init` and `dockaudit run` in front of the engine, drives the real docker CLI (and
 # curl, the python SDK, raw sockets) through it and asserts on `dockaudit search` output.
 #
-# usage: tests/e2e/run.sh [NAME-PATTERN...]     (patterns are bash globs on test function names)
+# usage: tests/e2e/run.sh [PATTERN...]   run the tests whose function or file name contains a
+#                                        PATTERN (bash glob: exec, 'cp*both', test-hostile.sh)
 #   DOCKAUDIT=path      binary under test (default build/dockaudit)
 #   E2E_TESTS="a b"     same as the patterns
 #   E2E_KEEP=1          keep the temporary directory
@@ -61,11 +62,17 @@ for f in "${TEST_FILES[@]}"; do
         else
             for p in "${patterns[@]}"; do
                 # shellcheck disable=SC2053
-                if [[ $fn == $p || $fn == test_$p || $f == $p ]]; then TESTS+=("$f:$fn"); break; fi
+                if [[ $fn == *$p* || $f == *$p* ]]; then TESTS+=("$f:$fn"); break; fi
             done
         fi
     done
 done
+
+if [ ${#TESTS[@]} -eq 0 ]; then
+    echo "e2e: no test matches: ${patterns[*]}" >&2
+    echo "e2e: 0 passed, 1 failed"
+    exit 1
+fi
 
 # --- environment ----------------------------------------------------------------------------
 T=$(mktemp -d /tmp/dae2e.XXXXXX)
@@ -80,7 +87,10 @@ unset DOCKER_CONTEXT DOCKER_TLS_VERIFY DOCKER_CERT_PATH DOCKER_API_VERSION
 export DOCKER_CLI_HINTS=false
 
 cleanup() {
-    local pid
+    local pid s
+    for s in "$T"/tmux-*.sock; do
+        [ -S "$s" ] && tmux -S "$s" kill-server 2>/dev/null
+    done
     for pid in $(cat "$T"/*.pid 2>/dev/null); do
         [ "$pid" = "${DE_PID:-}" ] && continue
         kill -0 "$pid" 2>/dev/null && de_stop_pid "$pid" 5

@@ -38,8 +38,8 @@ test_attr_docker_group_user() {
     check_true "carol (not in group docker) is refused by the socket permissions" "[ $? -ne 0 ]" "$out"
     r=$(rec1 "$(req_filter container.create ".request.query.name==\"$n\"")")
     jq_check "actor: uid $buid, user bob" "$r" ".actor.uid==$buid and .actor.user==\"bob\""
-    jq_check "actor: gid (if recorded) is bob's primary gid $bgid" "$r" \
-        "(.actor|has(\"gid\")|not) or .actor.gid==$bgid"
+    jq_check "actor: gid $bgid and group $(id -gn bob) (SO_PEERCRED: bob's primary group)" "$r" \
+        ".actor.gid==$bgid and .actor.group==\"$(id -gn bob)\""
     expect_no_rec "nothing was recorded for carol" '.actor.user=="carol"'
     docker rm "$n" >/dev/null 2>&1
 }

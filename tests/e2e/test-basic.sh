@@ -22,7 +22,7 @@ test_cli_help_version() {
 
 test_start_record() {
     local r
-    r=$(recs | jq -c 'select(.kind=="audit" and .action=="dockaudit.start")' | head -n 1)
+    r=$(poll_rec "$J" '.kind=="audit" and .action=="dockaudit.start"')
     jq_check "the journal has a dockaudit.start audit record" "$r" '.kind=="audit"'
     r=$(recs | head -n 1)
     jq_check "the first record has seq 1 (or 0) and v 1" "$r" '(.seq==1 or .seq==0) and .v==1'

@@ -40,3 +40,21 @@ test_half_close_stdin() {
 two
 after-eof" "$out"
 }
+
+# A 200 response with "Content-Length: 0" (exec/container resize, PUT archive) ends right after its
+# headers; the next request on the same keep-alive connection must be served (the docker CLI sends
+# GET /exec/ID/json on the connection it used for the resize).
+test_keepalive_after_empty_200() {
+    local n=ka0-$(rand_hex) out r
+    docker run -d -t --name "$n" bb sleep 600 >/dev/null 2>&1
+    out=$(timeout 20 curl -s -m 5 -o /dev/null -w '%{http_code}\n' -X POST --unix-socket "$AUDIT_SOCK" \
+        "http://d/v1.41/containers/$n/resize?h=40&w=100" \
+        --next -s -m 5 -o /dev/null -w '%{http_code}\n' --unix-socket "$AUDIT_SOCK" http://d/_ping)
+    check_eq "resize (200, Content-Length: 0) then /_ping on the same connection: both answered" "200
+200" "$out"
+    r=$(rec1 "$(req_filter container.resize)")
+    check "a container.resize request record" test -n "$r"
+    expect_rec "the resize is recorded as a success, not a broken response" \
+        "$(stage_of "$(printf '%s' "$r" | jq -r .request.id)" response) and .outcome==\"success\" and .response.error==null"
+    docker rm -f "$n" >/dev/null 2>&1
+}

@@ -23,7 +23,8 @@ _check_exec_records() {
     check "an exec.start request record with the exec id in its path" test -n "$execid"
     r=$(rec1 "$(req_filter exec.start "(.request.path|endswith(\"/exec/$execid/start\"))")")
     id=$(printf '%s' "$r" | jq -r .request.id)
-    expect_rec "exec.start has a session record at the end of the stream" "$(stage_of "$id" session)"
+    expect_rec "exec.start has a session record at the end of the stream, output bytes counted" \
+        "$(stage_of "$id" session) and .session.bytes_out > 0 and (.session.duration_us|type)==\"number\""
     rs=$(rec1 "$(stage_of "$id" response)")
     jq_check "exec.start response record: 101 or 200, success" "$rs" \
         '(.response.status==101 or .response.status==200) and .outcome=="success"'

@@ -28,22 +28,25 @@ test_search_filters() {
         "$(printf '%s\n' "$all" | jq -s -r 'group_by(.request.id // .id) | map(select(.[-1].outcome=="failure") | .[0].request.id // .[0].id) | sort | .[]')" \
         "$(printf '%s\n' "$out" | jq -s -r 'map(.request.id // .id) | unique | .[]' 2>&1)"
 
-    out=$(_search --container "$n")
-    check_true "search --container NAME finds the container's calls" \
-        "printf '%s\n' \"\$out\" | jq -e 'select(.action==\"container.create\" and .request.query.name==\"$n\")' >/dev/null" "$out"
-    check_true "search --container NAME also finds start (by name in the path)" \
-        "printf '%s\n' \"\$out\" | jq -e 'select(.action==\"container.start\")' >/dev/null" "$out"
-    out=$(_search --container "$cid")
-    check_true "search --container ID finds the create (by the id in its response)" \
-        "printf '%s\n' \"\$out\" | jq -e 'select(.action==\"container.create\")' >/dev/null" "$out"
+    out=$(_search --container "$n" | jq -r '.action + "/" + .stage' 2>&1 | sort -u | tr '\n' ' ')
+    check_contains "search --container NAME finds the create request" "container.create/request" "$out"
+    check_contains "search --container NAME finds the start (name in the path)" "container.start/request" "$out"
+    check_contains "search --container NAME finds the delete" "container.delete/request" "$out"
+    out=$(_search --container "$cid" | jq -r '.action + "/" + .stage' 2>&1 | sort -u | tr '\n' ' ')
+    check_contains "search --container ID finds the create (id known from its response)" "container.create/" "$out"
+    out=$(_search --container "${cid:0:12}" | jq -r '.action + "/" + .stage' 2>&1 | sort -u | tr '\n' ' ')
+    check_contains "search --container ID-PREFIX (12 chars) finds the start" "container.start/" "$out"
     check_eq "search --container NAME returns only that container's records" "" \
         "$(_search --container "$n" | jq -c "select((tostring|contains(\"$n\") or contains(\"$cid\"))|not) | {seq,action}" 2>&1 | head -n 3)"
 
     # time window: --since/--until in RFC 3339
     t_mid=$(printf '%s\n' "$all" | jq -r 'select(.action=="container.create" and .request.query.name=="'"$n"'") | .time' | head -n 1)
-    out=$(_search --since "$t_mid" --action container.create)
-    check_true "search --since T includes the record at T" \
-        "printf '%s\n' \"\$out\" | jq -e 'select(.request.query.name==\"$n\")' >/dev/null" "$out"
+    out=$(_search --since "$t_mid" --action container.create | jq -r '.request.query.name' 2>&1)
+    check_contains "search --since T includes the record at T" "$n" "$out"
+    out=$(_search --until "$t_mid" --action container.create | jq -r '.request.query.name' 2>&1)
+    check_contains "search --until T includes the record at T" "$n" "$out"
+    out=$(_search --since "-1h" --action container.create | jq -r '.request.query.name' 2>&1)
+    check_contains "search --since -1h (relative) finds the new call" "$n" "$out"
     out=$(_search --until "2000-01-01T00:00:00Z")
     check_eq "search --until before the journal began returns nothing" "" "$out"
     out=$(_search --since "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)")
@@ -51,9 +54,13 @@ test_search_filters() {
 
     out=$(_search --format table --action container.create)
     check_contains "search --format table prints a row naming the container" "$n" "$out"
-    check_true "search --format table is not JSON" "! printf '%s\n' \"\$out\" | head -n 1 | jq -e . >/dev/null 2>&1"
-    check_true "ndjson (default): every line is one JSON object" \
-        "printf '%s\n' \"\$all\" | jq -e -s 'length > 0 and all(type==\"object\")' >/dev/null"
+    check_true "search --format table prints one line per call (create request+response -> 1 line for $n)" \
+        '[ "$(printf "%s\n" "$out" | grep -c -- "$n")" -eq 1 ]' "$out"
+    check_not "search --format table output is not JSON" jq -e . <<<"$(printf '%s\n' "$out" | tail -n 1)"
+    check "ndjson (default): every line is one JSON object" jq -e -s 'length > 0 and all(type=="object")' <<<"$all"
+    out=$(_search --count --action container.create)
+    check_eq "search --count counts calls" \
+        "$(printf '%s\n' "$all" | jq -s '[.[] | select(.action=="container.create") | .request.id] | unique | length')" "$out"
 }
 
 test_tail() {

@@ -4,7 +4,7 @@
 _b64() { printf '%s' "$1" | base64 -w0; }
 
 test_secrets_redacted() {
-    local out r s hits=
+    local out r s hits=''
     local secrets=(S3cretPassw0rd topsecret-env-value exec-secret-val xra-Secret-Pw1 xrc-Secret-Pw2
         case-Secret-Pw3 secret-data-Val4 authz-Bearer-Tok5)
     local xra xrc
@@ -29,20 +29,27 @@ test_secrets_redacted() {
     docker exec -e EXECSECRET=exec-secret-val "sec-$$" true >/dev/null 2>&1
     docker rm -f "sec-$$" >/dev/null 2>&1
 
-    out=$(curl -s -w '\n%{http_code}' --unix-socket "$AUDIT_SOCK" -X POST -H "X-Registry-Auth: $xra" \
+    # bodies and headers come from files here, so that only the request (not curl's argv) holds them
+    printf 'X-Registry-Auth: %s\n' "$xra" >"$T/sec-xra.hdr"
+    printf 'X-Registry-Config: %s\n' "$xrc" >"$T/sec-xrc.hdr"
+    printf 'Authorization: Bearer authz-Bearer-Tok5\n' >"$T/sec-authz.hdr"
+    printf '{"Username":"u","PASSWORD":"case-Secret-Pw3","serveraddress":"localhost:1"}' >"$T/sec-auth.json"
+    printf '{"Name":"s1","Data":"%s"}' "$(_b64 secret-data-Val4)" >"$T/sec-secret.json"
+    out=$(curl -s -w '\n%{http_code}' --unix-socket "$AUDIT_SOCK" -X POST -H @"$T/sec-xra.hdr" \
         'http://d/v1.41/images/create?fromImage=localhost:1/x&tag=latest')
     check_true "pull with X-Registry-Auth is forwarded (dockerd answers)" \
         '[ -n "$(printf "%s" "$out" | tail -n 1 | grep -E "^[2-5][0-9][0-9]$")" ]' "$out"
     printf 'FROM bb\n' >"$T/Dockerfile.sec"
     tar -C "$T" -cf "$T/secctx.tar" Dockerfile.sec
-    curl -s -o /dev/null --unix-socket "$AUDIT_SOCK" -X POST -H "X-Registry-Config: $xrc" \
+    curl -s -o /dev/null --unix-socket "$AUDIT_SOCK" -X POST -H @"$T/sec-xrc.hdr" \
         -H 'Content-Type: application/x-tar' --data-binary @"$T/secctx.tar" \
         'http://d/v1.41/build?dockerfile=Dockerfile.sec&t=secbuild:1'
     curl -s -o /dev/null --unix-socket "$AUDIT_SOCK" -H 'Content-Type: application/json' \
-        -d '{"Username":"u","PASSWORD":"case-Secret-Pw3","serveraddress":"localhost:1"}' http://d/v1.41/auth
+        -d @"$T/sec-auth.json" http://d/v1.41/auth
     curl -s -o /dev/null --unix-socket "$AUDIT_SOCK" -H 'Content-Type: application/json' \
-        -d "{\"Name\":\"s1\",\"Data\":\"$(_b64 secret-data-Val4)\"}" http://d/v1.41/secrets/create
-    curl -s -o /dev/null --unix-socket "$AUDIT_SOCK" -H 'Authorization: Bearer authz-Bearer-Tok5' http://d/_ping
+        -d @"$T/sec-secret.json" http://d/v1.41/secrets/create
+    curl -s -o /dev/null --unix-socket "$AUDIT_SOCK" -H @"$T/sec-authz.hdr" http://d/_ping
+    rm -f "$T"/sec-*.hdr "$T"/sec-*.json
     expect_rec "the POST /auth with a case-folded PASSWORD key is recorded as auth.login" \
         "$(req_filter auth.login '(tostring|contains("localhost:1"))') and .request.user_agent!=null and (.request.user_agent|test(\"curl\"))"
     expect_rec "the secrets/create call is recorded" '.stage=="request" and (.request.path|test("/secrets/create$"))'
@@ -58,4 +65,30 @@ test_secrets_redacted() {
         grep -qF -- "$s" "$T/dockaudit.log" 2>/dev/null && hits+="$s "
     done
     check_eq "no secret string in dockaudit's own log" "" "$hits"
+}
+
+# Secrets typed on the client's command line: actor.cmdline must not carry them either.
+test_secrets_in_cmdline_redacted() {
+    local out hits='' s r
+    local secrets=(cl-Passw0rd-A cl-env-Value-B cl-build-Val-C cl-xra-Val-D cl-body-Pw-E cl-userpass-F)
+    out=$(docker login localhost:1 -u u --password cl-Passw0rd-A 2>&1)
+    docker run --rm --env CL_SECRET=cl-env-Value-B bb true >/dev/null 2>&1
+    docker create --name "cl-$$" -e "TOKEN=cl-env-Value-B" bb true >/dev/null 2>&1
+    docker rm "cl-$$" >/dev/null 2>&1
+    curl -s -o /dev/null --unix-socket "$AUDIT_SOCK" -X POST -H "X-Registry-Auth: cl-xra-Val-D" \
+        'http://d/v1.41/images/create?fromImage=localhost:1/y&tag=latest'
+    curl -s -o /dev/null --unix-socket "$AUDIT_SOCK" -H 'Content-Type: application/json' \
+        -d '{"username":"u","password":"cl-body-Pw-E","serveraddress":"localhost:1"}' http://d/v1.41/auth
+    curl -s -o /dev/null --unix-socket "$AUDIT_SOCK" -u "u:cl-userpass-F" http://d/_ping
+    sleep 0.5
+    r=$(rec1 '.stage=="request" and (.actor.cmdline|index("login")!=null)')
+    jq_check "the docker login record keeps the command line's shape (password redacted)" "$r" \
+        '(.actor.cmdline|index("--password")!=null) and (.actor.cmdline|tostring|contains("cl-Passw0rd-A")|not)'
+    for s in "${secrets[@]}"; do
+        out=$(matching "(.actor.cmdline|tostring|contains(\"$s\"))" | jq -c '.actor.cmdline' | head -n 1)
+        [ -n "$out" ] && hits+="$s in actor.cmdline $out"$'\n'
+    done
+    check_eq "no secret from a client's command line in actor.cmdline (docker -p/-e, curl -H/-d/-u)" "" "$hits"
+    out=$(for s in "${secrets[@]}"; do grep -rlF -- "$s" "$J"; done 2>/dev/null | sort -u)
+    check_eq "none of these secrets anywhere under the journal directory" "" "$out"
 }

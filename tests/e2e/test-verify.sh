@@ -40,7 +40,7 @@ _tamper() {
     case $mode in
         delete) want="seq ($mid|$((mid + 1)))[^0-9]" ;;
         swap) want="seq ($((mid - 1))|$mid|$((mid + 1)))[^0-9]" ;;
-        *) want="seq $mid[^0-9]" ;;
+        *) want="seq ${mid}[^0-9]" ;;
     esac
     check_true "verify names the damaged seq ($mode of $mid)" '[[ "$out " =~ $want ]]' "$out"
     rm -rf "$dst"

@@ -52,9 +52,10 @@ def main():
         return
     if mode == "torn":
         path = segments(d)[-1]
+        torn = b'{"v":1,"seq":999999999,"id":"torn-tail","kind":"api","sta'
         with open(path, "ab") as f:
-            f.write(b'{"v":1,"seq":999999999,"id":"torn-tail","kind":"api","sta')
-        print(json.dumps({"file": os.path.basename(path), "appended": 55}))
+            f.write(torn)
+        print(json.dumps({"file": os.path.basename(path), "appended": len(torn)}))
         return
     seq = int(sys.argv[3])
     path, lines, i = find(d, seq)

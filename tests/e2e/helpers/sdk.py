@@ -16,7 +16,7 @@ res = {}
 res["ping"] = c.ping()
 res["api_version"] = c.version()["ApiVersion"]
 
-ct = c.containers.run("bb", ["sh", "-c", "echo sdk-hello; echo sdk-err >&2; exit 7"],
+ct = c.containers.run("bb", ["sh", "-c", "echo sdk-hello; sleep 0.2; echo sdk-err >&2; exit 7"],
                       detach=True, name=prefix + "-run")
 res["wait"] = ct.wait(timeout=60)["StatusCode"]
 res["logs_both"] = ct.logs(stdout=True, stderr=True).decode()
