@@ -279,7 +279,7 @@ parse_head(struct conn *c)
 	k->head_len = (size_t)rc;
 	c->cin_seen = k->head_len;
 	if (h.method_len >= sizeof(k->method)) {
-		reject(c, 501, "request method not implemented");
+		reject(c, 501, "unsupported request method (longer than 15 bytes)");
 		return 1;
 	}
 	memcpy(k->method, h.method, h.method_len);

@@ -177,19 +177,7 @@ search_parse_format(const char *s)
 uint64_t
 search_seg_first(const char *name)
 {
-	uint64_t v = 0;
-
-	for (int i = 0; i < 16; i++) {
-		char c = name[i];
-
-		if (c >= '0' && c <= '9')
-			v = v << 4 | (uint64_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v << 4 | (uint64_t)(c - 'a' + 10);
-		else
-			return 0;
-	}
-	return strcmp(name + 16, ".jsonl") == 0 ? v : 0;
+	return jrn_segment_first_seq(name);
 }
 
 void

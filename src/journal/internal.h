@@ -115,7 +115,7 @@ int	jrn__json_scan(const char *s, size_t n, int members, size_t *at);
 /* segment.c */
 void	jrn__seg_name(uint64_t first_seq, char out[JRN_SEGNAME_LEN]);
 /* First seq of a segment file name; 0 if name is not a segment name. */
-uint64_t jrn__seg_first(const char *name);
+
 int	jrn__seg_create(struct journal *j, uint64_t first_seq, char *err);
 int	jrn__write_all(const struct jrn_io *io, int fd, const char *p, size_t n);
 int	jrn__fsync_dir(const struct jrn_io *io, int dirfd);

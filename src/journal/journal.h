@@ -122,6 +122,10 @@ void	jrn_get_stats(const struct journal *j, struct jrn_stats *st);
 int	jrn_segments(const char *dir, char ***names, size_t *count, char *err);
 void	jrn_segments_free(char **names, size_t count);
 
+/* The first seq a segment file name declares ("%016x.jsonl"), or 0 if the
+ * name is not a segment's. */
+uint64_t jrn_segment_first_seq(const char *name);
+
 /* Hex of a hash (out: JRN_HEX_LEN). */
 void	jrn_hex(const unsigned char h[JRN_HASH_LEN], char out[JRN_HEX_LEN]);
 /* h_next = SHA-256(h_prev || line[0..n)). */

@@ -44,7 +44,7 @@ find_next(struct jrn_reader *r, char out[JRN_SEGNAME_LEN], char *err)
 		return -rc;
 	if (r->r_seg[0] == '\0') {
 		for (size_t i = 0; i < n; i++) {
-			if (i == 0 || jrn__seg_first(segs[i]) <= r->r_from) {
+			if (i == 0 || jrn_segment_first_seq(segs[i]) <= r->r_from) {
 				pick = i;
 				found = 1;
 			}

@@ -191,7 +191,7 @@ recover_segment(struct journal *j, const char *name,
 
 	*good = 0;
 	memset(&sc, 0, sizeof(sc));
-	sc.expect = jrn__seg_first(name);
+	sc.expect = jrn_segment_first_seq(name);
 	if ((fd = io->openat(j->j_dirfd, name, O_RDWR | O_APPEND | O_CLOEXEC,
 	    0)) < 0 || fstat(fd, &st) < 0) {
 		rc = da_seterr(err, DA_E_IO, "%s/%s: %s", j->j_dir, name,

@@ -48,7 +48,7 @@ jrn__seg_name(uint64_t first_seq, char out[JRN_SEGNAME_LEN])
 }
 
 uint64_t
-jrn__seg_first(const char *name)
+jrn_segment_first_seq(const char *name)
 {
 	uint64_t v = 0;
 
@@ -88,7 +88,7 @@ jrn_segments(const char *dir, char ***names, size_t *count, char *err)
 		    "%s: %s", dir, strerror(errno));
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
-		if (jrn__seg_first(de->d_name) == 0)
+		if (jrn_segment_first_seq(de->d_name) == 0)
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;

@@ -155,7 +155,7 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 		st->p_off = off;
 		return;
 	}
-	if (first_in_seg && jrn__seg_first(seg) != s) {
+	if (first_in_seg && jrn_segment_first_seq(seg) != s) {
 		fail(st, JRN_V_SEGNAME, s, seg, off, "segment %s starts with seq "
 		    "%llu", seg, (unsigned long long)s);
 		return;

@@ -35,4 +35,34 @@ struct json_doc {
 	struct ablk	*blocks;
 };
 
+/* Length of the valid UTF-8 sequence at p (2..4), or 0 if invalid, with
+ * utf8.DecodeRune's rules: no overlongs, no surrogates, max U+10FFFF. */
+static inline size_t
+json__utf8_len(const unsigned char *p, size_t avail)
+{
+	unsigned c = p[0], lo = 0x80, hi = 0xbf;
+
+	if (c < 0xc2 || c > 0xf4)
+		return 0;
+	if (c < 0xe0)
+		return avail >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c < 0xf0) {
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		if (avail < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80)
+			return 0;
+		return 3;
+	}
+	if (c == 0xf0)
+		lo = 0x90;
+	else if (c == 0xf4)
+		hi = 0x8f;
+	if (avail < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80 ||
+	    (p[3] & 0xc0) != 0x80)
+		return 0;
+	return 4;
+}
+
 #endif

@@ -173,36 +173,6 @@ skip_ws(struct parser *ps)
 	ps->p = p;
 }
 
-/* Length of the valid UTF-8 sequence at p (2..4), or 0 if invalid, with
- * utf8.DecodeRune's rules: no overlongs, no surrogates, max U+10FFFF. */
-static inline size_t
-utf8_seq(const unsigned char *p, size_t avail)
-{
-	unsigned c = p[0], lo = 0x80, hi = 0xbf;
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	if (c < 0xe0)
-		return avail >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c < 0xf0) {
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-		if (avail < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80)
-			return 0;
-		return 3;
-	}
-	if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (avail < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80 ||
-	    (p[3] & 0xc0) != 0x80)
-		return 0;
-	return 4;
-}
-
 static inline int
 hexval(unsigned c)
 {
@@ -287,7 +257,7 @@ str_decode(struct parser *ps, const unsigned char *open,
 			return perr(ps, q, "control character 0x%02x in string",
 			    *q);
 		if (*q >= 0x80) {
-			if ((k = utf8_seq(q, (size_t)(end - q))) != 0) {
+			if ((k = json__utf8_len(q, (size_t)(end - q))) != 0) {
 				if (dst != NULL)
 					memcpy(dst + o, q, k);
 				o += k;

@@ -8,6 +8,7 @@
 
 #include "base/err.h"
 #include "json/json.h"
+#include "json/node.h"
 
 /* 0: copy as is; 1: escape (control, '"', '\\'); 2: non-ASCII, check. */
 static const unsigned char esc_class[256] = {
@@ -15,35 +16,6 @@ static const unsigned char esc_class[256] = {
 };
 
 static const char hexdig[] = "0123456789abcdef";
-
-/* Length of the valid UTF-8 sequence at p, or 0 (see parse.c). */
-static inline size_t
-utf8_len(const unsigned char *p, size_t avail)
-{
-	unsigned c = p[0], lo = 0x80, hi = 0xbf;
-
-	if (c < 0xc2 || c > 0xf4)
-		return 0;
-	if (c < 0xe0)
-		return avail >= 2 && (p[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c < 0xf0) {
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-		if (avail < 3 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80)
-			return 0;
-		return 3;
-	}
-	if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (avail < 4 || p[1] < lo || p[1] > hi || (p[2] & 0xc0) != 0x80 ||
-	    (p[3] & 0xc0) != 0x80)
-		return 0;
-	return 4;
-}
 
 int
 json_escape(struct buf *b, const char *s, size_t n)
@@ -62,7 +34,7 @@ json_escape(struct buf *b, const char *s, size_t n)
 		if (p == end)
 			break;
 		if (esc_class[*p] == 2) {
-			k = utf8_len(p, (size_t)(end - p));
+			k = json__utf8_len(p, (size_t)(end - p));
 			if (k == 0) {
 				rc = buf_append(b, "\\ufffd", 6);
 				p++;
