@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "capture/cmdline.h"
 #include "capture/peer.h"
 #include "json/json.h"
@@ -301,16 +302,69 @@ write_proc(struct jw *w, pid_t pid, const struct stat_info *si)
 	return 0;
 }
 
+/* The docker CLI opens several connections per command (ping, then the
+ * call).  A process seen in the last ACTOR_TTL_NS -- same pid, start time,
+ * uid, gid and loginuid -- reuses its rendered actor: two small /proc
+ * reads instead of about 45 system calls. */
+#define ACTOR_CACHE	32
+#define ACTOR_TTL_NS	2000000000LL
+
+struct actor_ent {
+	pid_t		 pid;
+	uid_t		 uid;
+	gid_t		 gid;
+	unsigned long long start;
+	unsigned long	 loginuid;
+	int64_t		 at;
+	char		*json;
+	size_t		 len;
+};
+
+static struct actor_ent actor_cache[ACTOR_CACHE];
+
+static struct actor_ent *
+actor_slot(pid_t pid)
+{
+	return &actor_cache[(unsigned)pid % ACTOR_CACHE];
+}
+
+static void
+actor_remember(pid_t pid, uid_t uid, gid_t gid, unsigned long long start,
+    unsigned long loginuid, const char *json, size_t len)
+{
+	struct actor_ent *e = actor_slot(pid);
+	char *copy = malloc(len);
+
+	if (copy == NULL)
+		return;
+	memcpy(copy, json, len);
+	free(e->json);
+	*e = (struct actor_ent){ pid, uid, gid, start, loginuid,
+	    clock_mono_ns(), copy, len };
+}
+
 int
 peer_actor_json_for(pid_t pid, uid_t uid, gid_t gid, int pidfd,
     struct buf *out)
 {
 	struct stat_info si, si2;
+	struct actor_ent *e;
+	unsigned long lu = LOGINUID_UNSET;
+	size_t start_len = out->len;
 	struct jw w;
 	size_t mark;
-	int ok = 0, own_pidfd = -1;
+	int ok = 0, own_pidfd = -1, seen = 0;
 
 	memset(&si, 0, sizeof(si));
+	if (pid > 0 && proc_stat(pid, &si2) == 0) {
+		seen = 1;
+		(void)proc_uint(pid, "loginuid", &lu);
+		e = actor_slot(pid);
+		if (e->json != NULL && e->pid == pid && e->uid == uid &&
+		    e->gid == gid && e->start == si2.starttime &&
+		    e->loginuid == lu && clock_mono_ns() - e->at < ACTOR_TTL_NS)
+			return buf_append(out, e->json, e->len);
+	}
 	jw_init(&w, out);
 	jw_obj_begin(&w, NULL);
 	jw_str(&w, "auth", "peercred");
@@ -345,6 +399,9 @@ peer_actor_json_for(pid_t pid, uid_t uid, gid_t gid, int pidfd,
 	jw_obj_end(&w);
 	if (own_pidfd >= 0)
 		close(own_pidfd);
+	if (ok && seen && w.err == 0 && si.starttime == si2.starttime)
+		actor_remember(pid, uid, gid, si.starttime, lu,
+		    out->data + start_len, out->len - start_len);
 	return w.err;
 }
 

@@ -146,3 +146,35 @@ TEST(cmdline_redacts_secrets)
 	ASSERT_CONTAINS(s, "{\\\"Image\\\":\\\"bb\\\"}");
 	free(s);
 }
+
+TEST(actor_cache_reuses_but_sees_loginuid_change)
+{
+	struct buf a, b;
+	FILE *f;
+	int sv[2], changed;
+
+	buf_init(&a, BUF_UNLIMITED);
+	buf_init(&b, BUF_UNLIMITED);
+	ASSERT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	ASSERT_EQ(peer_actor_json(sv[0], &a), 0);
+	ASSERT_EQ(peer_actor_json(sv[0], &b), 0);
+	ASSERT_STREQ(a.data, b.data);		/* same process: same actor */
+	/* A new loginuid (as pam_loginuid sets it) must not be hidden by
+	 * the cache.  Needs CAP_AUDIT_CONTROL; this test runs forked. */
+	changed = 0;
+	if ((f = fopen("/proc/self/loginuid", "w")) != NULL) {
+		int wrote = fprintf(f, "4242") > 0;
+
+		changed = fclose(f) == 0 && wrote;
+	}
+	buf_reset(&b);
+	ASSERT_EQ(peer_actor_json(sv[0], &b), 0);
+	if (changed) {
+		ASSERT_CONTAINS(b.data, "\"loginuid\":4242");
+		ASSERT_NOT_CONTAINS(a.data, "\"loginuid\":4242");
+	} else {
+		ASSERT_STREQ(a.data, b.data);
+	}
+	buf_free(&a);
+	buf_free(&b);
+}
