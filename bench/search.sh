@@ -67,7 +67,7 @@ best() {	# best of 3 wall-clock seconds of "$@", output discarded
 	echo "$b"
 }
 
-grepc() { LC_ALL=C grep -c -F -e "$1" "$j"/*.jsonl | awk -F: '{n+=$NF} END{print n}'; }
+grepc() { { LC_ALL=C grep -c -F -e "$1" "$j"/*.jsonl || true; } | awk -F: '{n+=$NF} END{print n+0}'; }
 
 printf '%-44s %8s %8s %6s %9s %9s\n' query search_s grep_s ratio out_lines grep_hits
 row() {	# label, grep literal, search args...
