@@ -7,7 +7,7 @@
  * with json_parse() for that costs several times more than the check.  The
  * rules are RFC 8259 as json.h states them: no comments or trailing commas,
  * no leading zeros, UTF-8 text (no overlong forms, no surrogates, nothing
- * past U+10FFFF), escapes \" \\ \/ \b \f \n \r \t \uXXXX (a lone surrogate
+ * past U+10FFFF), escapes \" \\ \/ \b \f \n \r \t \u and four hex digits (a lone surrogate
  * escape is accepted, as Go does), nesting to JSON_MAX_DEPTH. */
 #include <stddef.h>
 #include <stdint.h>
