@@ -42,6 +42,10 @@ static const struct ckey schema[] = {
 	{ "journal.commit_delay", C_DURATION_MS, OFF(commit_delay_ms), "10ms",
 	  "how long records nobody waits for (reads, responses) may wait to "
 	  "share an fdatasync; write-ahead records never wait (0 = no delay)" },
+	{ "journal.seal_every", C_INT, OFF(seal_every), "1000",
+	  "write a forward-secure seal after this many records" },
+	{ "journal.seal_interval", C_DURATION_MS, OFF(seal_interval_ms), "1s",
+	  "or this long after the last seal, when records were added since" },
 	{ "journal.fsync", C_BOOL, OFF(fsync), "true",
 	  "fdatasync every batch (group commit); false loses durability" },
 	{ "journal.on_failure", C_ONFAIL, OFF(on_failure_block), "block",

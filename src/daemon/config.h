@@ -21,6 +21,8 @@ struct config {
 	uint64_t	 segment_size;
 	int64_t		 segment_age_s;
 	int64_t		 commit_delay_ms;
+	int64_t		 seal_every;
+	int64_t		 seal_interval_ms;
 	int		 fsync;
 	int		 on_failure_block;
 	int		 socket_mode;

@@ -237,6 +237,8 @@ serve(struct config *cfg, const char *config_file)
 	jo.fsync = cfg->fsync;
 	jo.commit_delay_ns = cfg->commit_delay_ms ?
 	    cfg->commit_delay_ms * 1000000 : -1;
+	jo.seal_every = cfg->seal_every > 0 ? (uint64_t)cfg->seal_every : 0;
+	jo.seal_interval_ns = cfg->seal_interval_ms * 1000000;
 	if (jrn_open(&j, &jo, &rec, err) != DA_OK) {
 		log_warnx("journal %s: %s", cfg->journal_dir, err);
 		return 1;

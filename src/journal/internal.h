@@ -36,7 +36,9 @@
 struct jrn_entry {
 	struct jrn_entry	*e_next;
 	uint64_t		 e_seq;
-	size_t			 e_len;
+	size_t			 e_len;		/* a seal: 0 until the writer fills it */
+	int			 e_seal;	/* a seal record (writer fills e_data) */
+	uint64_t		 e_epoch;	/* a filled seal: its epoch */
 	char			 e_data[];
 };
 
@@ -88,7 +90,20 @@ struct journal {
 	struct buf		 j_wbuf;
 	struct jrn_entry	*j_phead;	/* taken, not yet durable */
 	struct jrn_entry	**j_ptail;
+
+	/* seals (seal.h); j_seal fixed at open */
+	int			 j_seal;	/* 0: no seal.key, no seals */
+	uint64_t		 j_seal_every;
+	int64_t			 j_seal_interval;	/* ns */
+	/* under j_mu */
+	uint64_t		 j_unsealed;	/* records queued since the last seal */
+	int64_t			 j_seal_last;	/* mono ns the last seal was queued */
+	/* writer thread only */
+	unsigned char		 j_skey[32];	/* key of epoch j_sepoch: next seal's */
+	uint64_t		 j_sepoch;
 };
+
+#define JRN_SEAL_CAP		512	/* bytes of a seal entry's members */
 
 /* chain.c */
 int	jrn__md_init(struct jrn__md *m);
@@ -140,6 +155,9 @@ int	jrn__lines_next(struct jrn__lines *l, const char **line, size_t *len,
 #define jrn__lines_partial(l)	((l)->l_end - (l)->l_start)
 /* Offset just past the last complete line returned. */
 #define jrn__lines_pos(l)	((l)->l_off + (l)->l_start)
+
+/* meta.c */
+int	jrn__uuid(char out[JRN_ID_LEN], char *err);
 
 /* recover.c */
 int	jrn__recover(struct journal *j, const unsigned char genesis[JRN_HASH_LEN],

@@ -4,6 +4,8 @@
  *   journal.meta          {"v":1,"id":"<uuid>","created":"<rfc3339>","genesis":"<hex>"}
  *   <first-seq %016x>.jsonl   segments (0640), one record per line
  *   cursors/<name>        consumer cursors (see cursor.h)
+ *   seal.key              the running sealing key, 0600 (see seal.h); absent
+ *                         in journals made before sealing: no seals then
  * Each line is {"v":1,"seq":N,<members>,"prev":"<hex h(N-1)>"}\n where
  * h(N) = SHA-256(h(N-1) || line N bytes including the '\n') and
  * h(0) = genesis = SHA-256("dockaudit-genesis:" || id).  seq starts at 1.
@@ -42,6 +44,8 @@ struct jrn_opts {
 	int		 fsync;			/* 1 (default): fdatasync every batch */
 	size_t		 queue_max;		/* records waiting in memory before submit fails (default 1,000,000) */
 	int64_t		 commit_delay_ns;	/* how long a lazy record may wait for company (default 10 ms; -1: none) */
+	uint64_t	 seal_every;		/* seal after this many records (default 1000; 0 = default) */
+	int64_t		 seal_interval_ns;	/* or this long after the last seal (default 1 s; 0 = default) */
 	const struct jrn_io *io;		/* NULL: the real system calls */
 };
 

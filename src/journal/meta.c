@@ -22,8 +22,8 @@
 
 #define META_MAX	4096
 
-static int
-make_uuid(char out[JRN_ID_LEN], char *err)
+int
+jrn__uuid(char out[JRN_ID_LEN], char *err)
 {
 	static const char hx[] = "0123456789abcdef";
 	unsigned char r[16];
@@ -115,7 +115,7 @@ jrn_init(const char *dir, char *id_out, char *err)
 		close(dirfd);
 		return rc;
 	}
-	if ((rc = make_uuid(id, err)) != DA_OK) {
+	if ((rc = jrn__uuid(id, err)) != DA_OK) {
 		close(dirfd);
 		return rc;
 	}

@@ -10,6 +10,9 @@
  *   seq goes backward   -> reordered (or repeated);
  *   prev mismatch at s  -> if the next line chains from line s as written,
  *                          record s-1 was modified; else s itself (its prev).
+ * With a key (jrn_verify_key), each seal record is checked after its own
+ * chain step (check_seal): seal.seq/head against the chain, the epoch
+ * sequence, and the MAC under k0 evolved alongside.
  * Results go to struct jrn_verify_result (verify.h). */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,8 +21,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "base/err.h"
 #include "journal/internal.h"
+#include "journal/seal.h"
 #include "journal/verify.h"
 
 #define VERIFY_CHUNK	(4u << 20)
@@ -43,6 +49,17 @@ struct vstate {
 	unsigned char	 p_h[JRN_HASH_LEN];	/* P_CHAIN: h of that line as written */
 	char		 p_seg[JRN_SEGNAME_LEN];
 	uint64_t	 p_off;
+	/* seals */
+	int		 keyed;
+	unsigned char	 key[JRN_SEAL_KEY_LEN];	/* k_{next_epoch} */
+	uint64_t	 next_epoch;
+	uint64_t	 last_seal_line;	/* seq of the last seal record */
+	/* the first seal failed its MAC: key mismatch unless a later seal
+	 * verifies */
+	int		 km_pend;
+	uint64_t	 km_seq;
+	char		 km_seg[JRN_SEGNAME_LEN];
+	uint64_t	 km_off;
 };
 
 static void __attribute__((format(printf, 6, 7)))
@@ -117,6 +134,82 @@ json_ok(const char *line, size_t len, char *why)
 	return 0;
 }
 
+/* Line s (chain already good, st->h = h(s-1)) may be a seal.  Returns -1
+ * after a failure. */
+static int
+check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
+    uint64_t off, uint64_t s)
+{
+	unsigned char head[JRN_HASH_LEN], mac[JRN_HASH_LEN], want[JRN_HASH_LEN];
+	uint64_t epoch, sseq;
+	char why[96];
+	int r;
+
+	if ((r = jrn_seal_parse(line, len, &epoch, &sseq, head, mac, why)) == 0)
+		return 0;
+	if (!st->keyed) {
+		/* chain only: count what looks like a seal */
+		if (r == 1) {
+			st->res->seals++;
+			st->res->last_sealed_seq = sseq;
+			st->last_seal_line = s;
+		}
+		return 0;
+	}
+	if (r < 0) {
+		fail(st, JRN_V_SEAL_BAD, s, seg, off, "bad seal at seq %llu: %s",
+		    (unsigned long long)s, why);
+		return -1;
+	}
+	if (sseq != s - 1 || memcmp(head, st->h, JRN_HASH_LEN) != 0) {
+		fail(st, JRN_V_SEAL_CHAIN, s, seg, off, "seal does not match the "
+		    "chain: the seal at seq %llu must cover seq %llu and its "
+		    "hash, it names seq %llu%s", (unsigned long long)s,
+		    (unsigned long long)(s - 1), (unsigned long long)sseq,
+		    sseq == s - 1 ? " with another head" : "");
+		return -1;
+	}
+	if (epoch != st->next_epoch) {
+		fail(st, JRN_V_EPOCH, s, seg, off, "epoch gap: the seal at seq "
+		    "%llu has epoch %llu, %llu expected (seals or epochs "
+		    "missing before it)", (unsigned long long)s,
+		    (unsigned long long)epoch,
+		    (unsigned long long)st->next_epoch);
+		return -1;
+	}
+	jrn_seal_mac(st->key, epoch, sseq, head, want);
+	if (CRYPTO_memcmp(want, mac, JRN_HASH_LEN) != 0) {
+		if (epoch == 0) {
+			st->km_pend = 1;
+			st->km_seq = s;
+			snprintf(st->km_seg, sizeof(st->km_seg), "%s", seg);
+			st->km_off = off;
+		} else if (!st->km_pend) {
+			fail(st, JRN_V_SEAL_MAC, s, seg, off, "seal MAC invalid: "
+			    "the seal at seq %llu (epoch %llu) does not verify: "
+			    "records %llu..%llu were changed or re-sealed",
+			    (unsigned long long)s, (unsigned long long)epoch,
+			    (unsigned long long)(st->res->last_sealed_seq + 1),
+			    (unsigned long long)sseq);
+			return -1;
+		}
+	} else if (st->km_pend) {
+		fail(st, JRN_V_SEAL_MAC, st->km_seq, st->km_seg, st->km_off,
+		    "seal MAC invalid: the first seal (seq %llu, epoch 0) does "
+		    "not verify but the seal at seq %llu (epoch %llu) does: "
+		    "records 1..%llu were changed", (unsigned long long)st->km_seq,
+		    (unsigned long long)s, (unsigned long long)epoch,
+		    (unsigned long long)(st->km_seq - 1));
+		return -1;
+	}
+	jrn_seal_evolve(st->key);
+	st->next_epoch++;
+	st->res->seals++;
+	st->res->last_sealed_seq = sseq;
+	st->last_seal_line = s;
+	return 0;
+}
+
 static void
 check_line(struct vstate *st, const char *seg, int first_in_seg,
     const char *line, size_t len, uint64_t off)
@@ -173,6 +266,8 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 		st->p_off = off;
 		return;
 	}
+	if (check_seal(st, seg, line, len, off, s) < 0)
+		return;
 	jrn__md_step(&st->md, st->h, line, len + 1, st->h);
 	st->expect = s + 1;
 	st->res->records++;
@@ -254,6 +349,13 @@ verify_segment(struct vstate *st, const char *dir, const char *seg,
 int
 jrn_verify(const char *dir, struct jrn_verify_result *res, char *err)
 {
+	return jrn_verify_key(dir, NULL, res, err);
+}
+
+int
+jrn_verify_key(const char *dir, const unsigned char *k0,
+    struct jrn_verify_result *res, char *err)
+{
 	struct vstate st;
 	char **segs;
 	size_t n;
@@ -263,6 +365,10 @@ jrn_verify(const char *dir, struct jrn_verify_result *res, char *err)
 	memset(&st, 0, sizeof(st));
 	st.res = res;
 	st.expect = 1;
+	if (k0 != NULL) {
+		st.keyed = res->key_checked = 1;
+		memcpy(st.key, k0, JRN_SEAL_KEY_LEN);
+	}
 	rc = jrn_meta_read(dir, NULL, st.h, err);
 	if (rc == DA_E_CORRUPT) {
 		fail(&st, JRN_V_META, 0, "", 0, "%.180s", err);
@@ -284,6 +390,18 @@ jrn_verify(const char *dir, struct jrn_verify_result *res, char *err)
 	}
 	if (rc == DA_OK && !st.done && st.pend != P_NONE)
 		resolve(&st, 0, NULL);
+	if (rc == DA_OK && st.km_pend) {
+		/* earlier than anything found after it */
+		st.done = 0;
+		fail(&st, JRN_V_KEY, st.km_seq, st.km_seg, st.km_off, "key "
+		    "mismatch: the first seal (seq %llu, epoch 0) does not "
+		    "verify with this key and no later seal does (wrong k0, "
+		    "or everything up to the last seal was re-sealed)",
+		    (unsigned long long)st.km_seq);
+	}
+	res->unsealed = res->last_seq > st.last_seal_line ?
+	    res->last_seq - st.last_seal_line : 0;
+	explicit_bzero(st.key, sizeof(st.key));
 	jrn_hex(st.h, res->head);
 	jrn__md_free(&st.md);
 	return rc;

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -30,6 +31,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "journal/internal.h"
+#include "journal/seal.h"
 
 #define RETRY_NS	1000000000ll	/* between attempts while failing */
 #define CLOSE_TRIES	3		/* failed attempts before close gives up */
@@ -42,6 +44,56 @@ jrn_opts_default(struct jrn_opts *o)
 	o->segment_max_age_ns = JRN_DEFAULT_SEG_AGE;
 	o->fsync = 1;
 	o->queue_max = JRN_DEFAULT_QUEUE;
+	o->seal_every = JRN_DEFAULT_SEAL_EVERY;
+	o->seal_interval_ns = JRN_DEFAULT_SEAL_NS;
+}
+
+/* Queue a seal entry after everything queued so far (under j_mu, or before
+ * the writer starts).  Its members are filled by the writer, which alone
+ * knows the head it covers; its seq is reserved now, so tickets stay seqs. */
+static int
+queue_seal(struct journal *j, int urgent)
+{
+	struct jrn_entry *e;
+
+	if ((e = malloc(sizeof(*e) + JRN_SEAL_CAP)) == NULL)
+		return -1;	/* the next record or the timer tries again */
+	memset(e, 0, sizeof(*e));
+	e->e_seal = 1;
+	e->e_seq = j->j_next_seq++;
+	if (j->j_qhead == NULL)
+		j->j_qborn = clock_mono_ns();
+	*j->j_qtail = e;
+	j->j_qtail = &e->e_next;
+	j->j_queued++;
+	j->j_unsealed = 0;
+	j->j_seal_last = clock_mono_ns();
+	if (urgent)
+		j->j_urgent = 1;
+	return 0;
+}
+
+/* Fill seal entry e, which follows the record whose hash is head, with the
+ * key of the current epoch; then evolve the key (the old one is wiped).
+ * Filled once: a retried write repeats the same bytes. */
+static void
+fill_seal(struct journal *j, struct jrn_entry *e,
+    const unsigned char head[JRN_HASH_LEN])
+{
+	unsigned char mac[JRN_HASH_LEN];
+	char id[JRN_ID_LEN], t[CLOCK_RFC3339_LEN], err[DA_ERRLEN];
+
+	if (jrn__uuid(id, err) != DA_OK)
+		snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012llx",
+		    (unsigned long long)(e->e_seq & 0xffffffffffffull));
+	clock_format(clock_now_ns(), t);
+	jrn_seal_mac(j->j_skey, j->j_sepoch, e->e_seq - 1, head, mac);
+	e->e_len = jrn_seal_members(e->e_data, JRN_SEAL_CAP, id, t,
+	    j->j_sepoch, e->e_seq - 1, head, mac);
+	e->e_epoch = j->j_sepoch;
+	jrn_seal_evolve(j->j_skey);
+	j->j_sepoch++;
+	explicit_bzero(mac, sizeof(mac));
 }
 
 static void
@@ -144,7 +196,8 @@ write_pending(struct journal *j, char *err)
 	const struct jrn_io *io = j->j_io;
 	struct jrn_entry *e, *first, *last;
 	unsigned char h[JRN_HASH_LEN];
-	uint64_t seq, k;
+	uint64_t seq, k, unit_epoch;
+	int unit_sealed;
 
 	if (j->j_seg_dirty && cut_back(j, err) < 0)
 		return -1;
@@ -160,9 +213,15 @@ write_pending(struct journal *j, char *err)
 		seq = j->j_last_seq;
 		last = NULL;
 		k = 0;
+		unit_sealed = 0;
+		unit_epoch = 0;
 		for (; e != NULL; e = e->e_next) {
-			size_t ll = line_len(e), used = j->j_seg_len + j->j_wbuf.len;
+			size_t ll, used = j->j_seg_len + j->j_wbuf.len;
 			char *p;
+
+			if (e->e_seal && e->e_len == 0 && e->e_seq == seq + 1)
+				fill_seal(j, e, h);
+			ll = line_len(e);
 
 			if (j->j_segfd < 0 ||
 			    (used > 0 && used + ll > j->j_seg_max)) {
@@ -185,6 +244,10 @@ write_pending(struct journal *j, char *err)
 			build_line(p, e, h);
 			j->j_wbuf.len += ll;
 			jrn__md_step(&j->j_md, h, p, ll, h);
+			if (e->e_seal) {
+				unit_sealed = 1;
+				unit_epoch = e->e_epoch;
+			}
 			seq = e->e_seq;
 			last = e;
 			k++;
@@ -206,6 +269,18 @@ write_pending(struct journal *j, char *err)
 		j->j_seg_len += j->j_wbuf.len;
 		memcpy(j->j_head, h, JRN_HASH_LEN);
 		j->j_last_seq = seq;
+		/* The seal is durable: now the key file may move on.  Never
+		 * ahead of the journal (a seal lost in a crash would leave an
+		 * epoch gap); if it lags, jrn_open catches it up. */
+		if (unit_sealed && j->j_sepoch == unit_epoch + 1) {
+			char kerr[DA_ERRLEN];
+
+			if (jrn_seal_key_write(j->j_dirfd, j->j_dir,
+			    JRN_SEAL_KEYFILE, j->j_sepoch, j->j_skey,
+			    kerr) != DA_OK)
+				log_warnx("journal: sealing key not rewritten "
+				    "(the old key stays on disk): %s", kerr);
+		}
 		first = j->j_phead;
 		j->j_phead = last->e_next;
 		if (j->j_phead == NULL)
@@ -243,10 +318,32 @@ writer_main(void *arg)
 
 	pthread_mutex_lock(&j->j_mu);
 	for (;;) {
-		while (j->j_qhead == NULL && j->j_phead == NULL && !j->j_closing)
-			pthread_cond_wait(&j->j_cv, &j->j_mu);
-		if (j->j_qhead == NULL && j->j_phead == NULL)
+		while (j->j_qhead == NULL && j->j_phead == NULL && !j->j_closing) {
+			if (j->j_seal && j->j_unsealed > 0) {
+				/* records since the last seal: seal them in time */
+				int64_t deadline = j->j_seal_last +
+				    j->j_seal_interval;
+				struct timespec ts;
+
+				if (clock_mono_ns() >= deadline) {
+					if (queue_seal(j, 1) == 0)
+						break;
+					/* no memory: try again later */
+					deadline = clock_mono_ns() + RETRY_NS;
+				}
+				ts.tv_sec = (time_t)(deadline / 1000000000);
+				ts.tv_nsec = (long)(deadline % 1000000000);
+				pthread_cond_timedwait(&j->j_cv, &j->j_mu, &ts);
+			} else
+				pthread_cond_wait(&j->j_cv, &j->j_mu);
+		}
+		if (j->j_qhead == NULL && j->j_phead == NULL) {
+			/* closing: seal the last records, then stop */
+			if (j->j_closing && j->j_seal && j->j_unsealed > 0 &&
+			    queue_seal(j, 1) == 0)
+				continue;
 			break;
+		}
 		/* Only lazy records queued: let more join the batch, until
 		 * the delay is up or someone needs durability. */
 		if (j->j_qhead != NULL && j->j_phead == NULL && !j->j_urgent &&
@@ -260,6 +357,9 @@ writer_main(void *arg)
 			    clock_mono_ns() < deadline)
 				pthread_cond_timedwait(&j->j_cv, &j->j_mu, &ts);
 		}
+		if (j->j_seal && j->j_unsealed > 0 && j->j_qhead != NULL &&
+		    clock_mono_ns() >= j->j_seal_last + j->j_seal_interval)
+			(void)queue_seal(j, 1);
 		j->j_urgent = 0;
 		if (j->j_qhead != NULL) {
 			*j->j_ptail = j->j_qhead;
@@ -328,11 +428,90 @@ destroy(struct journal *j)
 	if (j->j_dirfd >= 0)
 		close(j->j_dirfd);
 	jrn__md_free(&j->j_md);
+	explicit_bzero(j->j_skey, sizeof(j->j_skey));
 	buf_free(&j->j_wbuf);
 	pthread_cond_destroy(&j->j_cv);
 	pthread_mutex_destroy(&j->j_mu);
 	free(j->j_dir);
 	free(j);
+}
+
+/* Load the sealing key (none: no seals, said once).  Then look at the
+ * newest segment: a seal there with an epoch the key file has not passed
+ * (a crash between the seal's fdatasync and the key rewrite) moves the key
+ * on, and a tail that does not end with a seal is sealed right away. */
+static int
+seal_setup(struct journal *j, char *err)
+{
+	unsigned char head[JRN_HASH_LEN], mac[JRN_HASH_LEN];
+	struct jrn__lines l;
+	char path[4096], why[96];
+	uint64_t epoch, last_epoch = 0, off, sseq, covered = 0;
+	const char *line;
+	size_t len;
+	int rc, fd, have = 0, last_is_seal = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", j->j_dir,
+	    JRN_SEAL_KEYFILE) >= sizeof(path))
+		return da_seterr(err, DA_E_INVAL, "%s: path too long", j->j_dir);
+	rc = jrn_seal_key_load(path, 1, &epoch, j->j_skey, err);
+	if (rc == DA_E_NOTFOUND) {
+		log_warnx("journal %s: no %s (a journal made before sealing): "
+		    "writing without seals", j->j_dir, JRN_SEAL_KEYFILE);
+		err[0] = '\0';
+		return DA_OK;
+	}
+	if (rc != DA_OK)
+		return rc;
+	j->j_seal = 1;
+	j->j_sepoch = epoch;
+	if (j->j_segfd >= 0) {
+		snprintf(path, sizeof(path), "%s/%s", j->j_dir, j->j_segname);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return da_seterr(err, DA_E_IO, "%s: %s", path,
+			    strerror(errno));
+		if (jrn__lines_init(&l, fd, JRN_READ_CHUNK) != DA_OK) {
+			close(fd);
+			return da_seterr(err, DA_E_NOMEM, "journal: out of memory");
+		}
+		while (jrn__lines_next(&l, &line, &len, &off) == 1 &&
+		    off + len < j->j_seg_len) {
+			covered = off + len + 1;
+			int r = jrn_seal_parse(line, len, &epoch, &sseq, head,
+			    mac, why);
+
+			last_is_seal = r == 1;
+			if (r == 1) {
+				have = 1;
+				last_epoch = epoch;
+			}
+		}
+		jrn__lines_free(&l);
+		close(fd);
+		if (covered != j->j_seg_len)
+			last_is_seal = 0;	/* not read to the end: seal anyway */
+	}
+	if (have && last_epoch >= j->j_sepoch + 1000000) {
+		/* not a crash window: someone wrote that seal */
+		log_warnx("journal %s: the newest seal has epoch %llu but %s is "
+		    "at epoch %llu; not evolving the key that far (verify will "
+		    "report the epoch gap)", j->j_dir,
+		    (unsigned long long)last_epoch, JRN_SEAL_KEYFILE,
+		    (unsigned long long)j->j_sepoch);
+	} else if (have && last_epoch >= j->j_sepoch) {
+		char kerr[DA_ERRLEN];
+
+		while (j->j_sepoch <= last_epoch) {
+			jrn_seal_evolve(j->j_skey);
+			j->j_sepoch++;
+		}
+		if (jrn_seal_key_write(j->j_dirfd, j->j_dir, JRN_SEAL_KEYFILE,
+		    j->j_sepoch, j->j_skey, kerr) != DA_OK)
+			log_warnx("journal: sealing key not rewritten: %s", kerr);
+	}
+	if (j->j_last_seq > 0 && !last_is_seal)
+		j->j_unsealed = 1;
+	return DA_OK;
 }
 
 int
@@ -395,9 +574,19 @@ jrn_open(struct journal **out, const struct jrn_opts *opts,
 	}
 	if ((rc = jrn__recover(j, genesis, rec, err)) != DA_OK)
 		goto fail;
+	j->j_seal_every = opts->seal_every ? opts->seal_every :
+	    JRN_DEFAULT_SEAL_EVERY;
+	j->j_seal_interval = opts->seal_interval_ns > 0 ?
+	    opts->seal_interval_ns : JRN_DEFAULT_SEAL_NS;
+	if ((rc = seal_setup(j, err)) != DA_OK)
+		goto fail;
 	j->j_next_seq = j->j_last_seq + 1;
 	j->j_durable = j->j_last_seq;
 	j->j_healthy = 1;
+	j->j_seal_last = clock_mono_ns();
+	/* after recovery: seal a tail that ended unsealed at once */
+	if (j->j_seal && j->j_unsealed > 0)
+		(void)queue_seal(j, 1);
 	if ((rc = pthread_create(&j->j_thread, NULL, writer_main, j)) != 0) {
 		rc = da_seterr(err, DA_E_IO, "journal writer thread: %s",
 		    strerror(rc));
@@ -445,6 +634,7 @@ submit(struct journal *j, const char *members, size_t n, int lazy,
 		return DA_E_NOMEM;
 	e->e_next = NULL;
 	e->e_len = n;
+	e->e_seal = 0;
 	if (n > 0)
 		memcpy(e->e_data, members, n);
 
@@ -465,6 +655,8 @@ submit(struct journal *j, const char *members, size_t n, int lazy,
 		j->j_qborn = clock_mono_ns();
 	if (!lazy)
 		j->j_urgent = 1;
+	if (j->j_seal && ++j->j_unsealed >= j->j_seal_every)
+		(void)queue_seal(j, 0);
 	if (was_empty || !lazy)
 		pthread_cond_signal(&j->j_cv);
 	pthread_mutex_unlock(&j->j_mu);
