@@ -88,6 +88,16 @@ static const char *flag_keys[] = {
 	[12] = "journal.commit_delay",
 };
 
+/* The long name of the option whose getopt value is c. */
+static const char *
+flag_name(int c)
+{
+	for (const struct option *o = run_opts; o->name != NULL; o++)
+		if (o->val == c)
+			return o->name;
+	return "flag";
+}
+
 /* Ask dockerd for its ID (GET /info) so records name the daemon. */
 static void
 fetch_daemon_id(const char *backend, char *id, size_t idlen)
@@ -341,8 +351,7 @@ cli_run(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "l:b:j:c:vh", run_opts, NULL)) != -1) {
 		rc = DA_OK;
-		snprintf(origin, sizeof(origin), "--%s",
-		    c > 0 && c <= 12 ? run_opts[c + 3].name : "flag");
+		snprintf(origin, sizeof(origin), "--%s", flag_name(c));
 		switch (c) {
 		case 'l':
 			if (!cli_listen++) {

@@ -32,7 +32,7 @@ mk_journal(void)
 	ASSERT_EQ(jrn_init(jdir, id, err), DA_OK);
 }
 
-static struct journal * __attribute__((unused))
+static __attribute__((unused)) struct journal *
 open_j(uint64_t seg_max, const struct jrn_io *io, struct jrn_recovery *rec)
 {
 	struct jrn_opts o;
@@ -51,7 +51,7 @@ open_j(uint64_t seg_max, const struct jrn_io *io, struct jrn_recovery *rec)
 }
 
 /* A record body of about len bytes, distinct per (t, i). */
-static size_t __attribute__((unused))
+static __attribute__((unused)) size_t
 members(char *out, size_t cap, int t, int i, size_t len)
 {
 	int n = snprintf(out, cap, "\"id\":\"t%d-r%d\",\"kind\":\"api\","
@@ -102,7 +102,7 @@ assert_verifies(uint64_t records)
 	ASSERT_EQ(vr.last_seq, records);
 }
 
-static size_t __attribute__((unused))
+static __attribute__((unused)) size_t
 file_size(const char *name)
 {
 	char p[400];
@@ -113,7 +113,7 @@ file_size(const char *name)
 	return (size_t)st.st_size;
 }
 
-static char * __attribute__((unused))
+static __attribute__((unused)) char *
 slurp(const char *name, size_t *n)
 {
 	char p[400];
@@ -144,7 +144,7 @@ spit(const char *name, const char *b, size_t n)
 	fclose(f);
 }
 
-static char * __attribute__((unused))
+static __attribute__((unused)) char *
 last_segment(void)
 {
 	char **names, err[DA_ERRLEN], *s;

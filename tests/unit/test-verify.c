@@ -16,16 +16,7 @@
 #include "journal/journal.h"
 #include "journal/verify.h"
 
-static char tdir[256], jdir[300];
-
-static void
-rm_tmp(void)
-{
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir);
-	ASSERT_EQ(system(cmd), 0);
-}
+#include "journal-util.h"
 
 /* A journal of n records (~250 bytes each) in segments of seg_max bytes. */
 static void
@@ -36,9 +27,7 @@ build(int n, uint64_t seg_max)
 	struct journal *j;
 	uint64_t t = 0;
 
-	snprintf(tdir, sizeof(tdir), "/tmp/da-vtest.XXXXXX");
-	ASSERT(mkdtemp(tdir) != NULL);
-	snprintf(jdir, sizeof(jdir), "%s/j", tdir);
+	mk_tmp();
 	ASSERT_EQ(jrn_init(jdir, NULL, err), DA_OK);
 	jrn_opts_default(&o);
 	o.dir = jdir;
@@ -57,37 +46,6 @@ build(int n, uint64_t seg_max)
 	for (int i = 0; i < 20000 && jrn_durable(j) < t; i++)
 		usleep(500);
 	jrn_close(j);
-}
-
-static char *
-slurp(const char *name, size_t *n)
-{
-	char p[400];
-	FILE *f;
-	char *b;
-
-	snprintf(p, sizeof(p), "%s/%s", jdir, name);
-	ASSERT((f = fopen(p, "rb")) != NULL);
-	fseek(f, 0, SEEK_END);
-	*n = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	ASSERT((b = malloc(*n + 1)) != NULL);
-	ASSERT_EQ(fread(b, 1, *n, f), *n);
-	b[*n] = '\0';
-	fclose(f);
-	return b;
-}
-
-static void
-spit(const char *name, const char *b, size_t n)
-{
-	char p[400];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", jdir, name);
-	ASSERT((f = fopen(p, "wb")) != NULL);
-	ASSERT_EQ(fwrite(b, 1, n, f), n);
-	fclose(f);
 }
 
 static char **segs;
