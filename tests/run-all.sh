@@ -69,7 +69,7 @@ finish() {
 }
 
 # --- 1. dependencies --------------------------------------------------------------------------
-PKGS=(gcc make pkg-config libssl-dev libyaml-dev libjansson-dev
+PKGS=(gcc make pkg-config libssl-dev libyaml-dev libjansson-dev libzstd-dev
     docker.io containerd runc busybox-static python3 python3-docker
     jq curl socat tmux haproxy util-linux bsdutils passwd procps coreutils tar)
 
