@@ -160,5 +160,9 @@ void	extract__mounts(struct extract__out *o, const struct extract__view *v,
 void	extract__volume_create(struct extract__out *o,
 	    const struct extract__view *body);
 void	extract__devices(struct extract__out *o, const struct extract__view *v);
+/* extract_secopt.c: seccomp, apparmor, no_new_privileges, security_opt[]
+ * from HostConfig view hc. */
+void	extract__security_opt(struct extract__out *o,
+	    const struct extract__view *hc);
 
 #endif
