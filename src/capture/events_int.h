@@ -1,0 +1,125 @@
+/* events_int.h -- state shared by the events files (not a public API;
+ * unit tests use it).
+ *
+ * events_stream.c owns the connection to dockerd, the HTTP framing and the
+ * reconnect/replay state machine; events_map.c turns one event object into
+ * a daemon record (trusted attributes, cause); events_resume.c finds the
+ * resume point in the journal, keeps the duplicate filter and decides what
+ * is a gap. */
+#ifndef DA_EVENTS_INT_H
+#define DA_EVENTS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "capture/events.h"
+
+#define EV_DOCKERD_HISTORY	256	/* events dockerd keeps in memory (eventsLimit) */
+#define EV_DEDUPE_MAX		1024	/* keys remembered: four times dockerd's history */
+#define EV_LABELS_MAX		4096	/* containers whose label keys we remember */
+#define EV_LINE_MAX		(1024 * 1024)	/* longest event object */
+#define EV_RESUME_SCAN_BYTES	((int64_t)64 << 20)	/* journal bytes read back at start */
+#define EV_SINCE_LEN		32	/* "1733111111.123456789" + NUL */
+#define EV_HINT_FILE		"events.hint"
+
+/* An event's identity: (timeNano, Type, Action, Actor.ID). */
+struct ev_key {
+	int64_t		 time_nano;
+	uint64_t	 hash;		/* FNV-1a of type NUL action NUL id */
+};
+
+struct ev_key	ev_key_make(int64_t time_nano, const char *type,
+		    const char *action, const char *actor_id);
+
+/* The last EV_DEDUPE_MAX keys recorded. */
+struct ev_dedupe {
+	struct ev_key	 keys[EV_DEDUPE_MAX];
+	size_t		 next, count;
+};
+
+int	ev_dedupe_seen(const struct ev_dedupe *d, struct ev_key k);
+void	ev_dedupe_add(struct ev_dedupe *d, struct ev_key k);
+
+/* since/until query value: "SECONDS.NANOSECONDS" (nine digits). */
+void	ev_format_since(int64_t ns, char out[EV_SINCE_LEN]);
+
+/* Which of a container's labels collide with the attributes dockerd adds
+ * to some events (exitCode, signal, execID, ...): learned from events that
+ * carry only labels, image and name. */
+struct ev_labels {
+	struct {
+		char		 id[65];
+		unsigned	 mask;	/* bit i: a label named ev_added_keys[i] */
+	} slot[EV_LABELS_MAX];
+};
+
+/* One event parsed from dockerd's JSON. */
+struct json;
+struct ev_event {
+	struct json	*root;		/* owns the strings below */
+	const char	*type;		/* "container", "image", ... */
+	const char	*action;	/* as sent: "exec_start: sh -c ..." */
+	char		 base[48];	/* action up to ": " */
+	const char	*suffix;	/* after ": " or NULL */
+	const char	*actor_id;
+	const char	*scope;
+	const struct json *attrs;	/* Actor.Attributes object or NULL */
+	int64_t		 time_nano;
+};
+
+/* Parse one event line; DA_E_PARSE with err when it is not an event. */
+int	ev_parse(const char *line, size_t n, struct ev_event *ev, char *err);
+void	ev_event_free(struct ev_event *ev);
+
+/* The record action for an event: "<type>.<action up to ': '>". */
+void	ev_record_action(const struct ev_event *ev, char *out, size_t size);
+
+/* Render the daemon record's members for ev into out (appending), learning
+ * label keys into lb and looking up the cause in capture/recent.h. */
+int	ev_render(struct ev_labels *lb, const struct ev_event *ev,
+	    struct buf *out);
+
+/* ---- resume (events_resume.c) ---- */
+
+#define EV_BOUNDARY_MAX	64
+
+struct ev_resume {
+	int		 found;		/* 1: a resume point exists */
+	const char	*source;	/* "journal", "hint", "scan_limit", "none" */
+	int64_t		 time_nano;	/* resume here (since=) */
+	uint64_t	 seq;		/* the record it came from */
+	struct ev_key	 boundary[EV_BOUNDARY_MAX];	/* events recorded at time_nano */
+	size_t		 nboundary;
+	int64_t		 scanned_bytes;
+};
+
+/* Read the journal back from its end (at most budget bytes) for the last
+ * record from the events source: a daemon record (its daemon_event time)
+ * or an events.gap (its window end).  Beyond the budget, a hint file is
+ * used only when the record it names is there and says the same. */
+int	ev_resume_find(const char *dir, int64_t budget, struct ev_resume *out,
+	    char *err);
+
+/* Persist {"seq":N,"time_nano":T} (atomic rename).  Best effort. */
+int	ev_hint_write(const char *dir, uint64_t seq, int64_t time_nano);
+
+/* Gap decision after a replay (since=resume_ns&until=...): dockerd started
+ * after the resume point (its history was lost), or the replay came back
+ * full (EV_DOCKERD_HISTORY or more) and began after the resume point
+ * (older events were pushed out).  daemon_start_ns 0: unknown. */
+#define EV_GAP_RESTART	0x1
+#define EV_GAP_OVERFLOW	0x2
+struct ev_gap {
+	unsigned	 why;		/* EV_GAP_* */
+	int64_t		 from_ns;	/* last event we have */
+	int64_t		 to_ns;		/* first event we could get again */
+};
+
+int	ev_gap_check(int64_t resume_ns, int64_t daemon_start_ns,
+	    size_t replayed, int64_t first_replayed_ns, struct ev_gap *g);
+
+/* Start time (realtime ns) of process pid, 0 if unknown. */
+int64_t	ev_process_start_ns(int pid);
+
+#endif
