@@ -318,6 +318,9 @@ ev_render(struct ev_labels *lb, const struct ev_event *ev, struct buf *out)
 	struct evt e;
 	struct jw w;
 
+	/* a volume's Actor.ID is its name (dockerd sets no name attribute) */
+	if (name == NULL && strcmp(ev->type, "volume") == 0)
+		name = ev->actor_id;
 	if (container && ev->actor_id != NULL) {
 		if (is_plain(ev->base))
 			labels_learn(lb, ev);

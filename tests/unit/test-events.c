@@ -201,6 +201,11 @@ TEST(action_names)
 	ASSERT_STREQ(pstr(r, "object.name"), "net");
 	ASSERT_STREQ(pstr(r, "daemon_event.attributes_untrusted.container"), CID);
 	json_free(r);
+	r = map(lb, event_line("volume", "destroy", "data1", "\"driver\":\"local\"", 6));
+	ASSERT_STREQ(pstr(r, "action"), "volume.destroy");
+	ASSERT_STREQ(pstr(r, "object.name"), "data1");	/* its Actor.ID */
+	ASSERT_STREQ(pstr(r, "daemon_event.attributes_untrusted.driver"), "local");
+	json_free(r);
 	r = map(lb, event_line("Weird Type", "boom!", "z", "", 6));
 	ASSERT_STREQ(pstr(r, "action"), "unknown.unknown");
 	ASSERT_STREQ(pstr(r, "daemon_event.type"), "Weird Type");
