@@ -302,6 +302,8 @@ drain_lines(struct events *ev)
 	size_t off = 0;
 	char *nl;
 
+	if (ev->data.len == 0)
+		return;
 	while ((nl = memchr(ev->data.data + off, '\n', ev->data.len - off)) !=
 	    NULL) {
 		handle_line(ev, ev->data.data + off,
@@ -558,6 +560,9 @@ feed_body(struct events *ev, const char **why)
 {
 	int overflow = 0;
 
+	if (ev->in.len == 0)
+		return ev->f.chunked ? ev->ck.done : ev->f.length >= 0 &&
+		    ev->remaining == 0;
 	if (ev->f.chunked) {
 		long used = http_chunked_feed(&ev->ck, ev->in.data, ev->in.len,
 		    &ev->data, &overflow, why);
