@@ -2,7 +2,8 @@
  * unit tests use it).
  *
  * events_stream.c owns the connection to dockerd, the HTTP framing and the
- * reconnect/replay state machine; events_map.c turns one event object into
+ * reconnect/replay state machine; events_audit.c writes the records about
+ * the stream itself (connected, disconnected, gap); events_map.c turns one event object into
  * a daemon record (trusted attributes, cause); events_resume.c finds the
  * resume point in the journal, keeps the duplicate filter and decides what
  * is a gap. */
@@ -14,6 +15,8 @@
 
 #include "base/buf.h"
 #include "capture/events.h"
+#include "daemon/loop.h"
+#include "http/http.h"
 
 #define EV_DOCKERD_HISTORY	256	/* events dockerd keeps in memory (eventsLimit) */
 #define EV_DEDUPE_MAX		1024	/* keys remembered: four times dockerd's history */
@@ -121,5 +124,65 @@ int	ev_gap_check(int64_t resume_ns, int64_t daemon_start_ns,
 
 /* Start time (realtime ns) of process pid, 0 if unknown. */
 int64_t	ev_process_start_ns(int pid);
+
+/* ---- the stream (events_stream.c) and its audit records (events_audit.c) ---- */
+
+#define EV_CONN_RECORDS_MAX	10	/* connected/disconnected records per minute */
+
+struct events {
+	struct loop	*loop;
+	struct journal	*j;
+	char		 backend[108];
+	char		*jdir;
+	struct loop_handle sh;		/* socket to dockerd */
+	struct loop_handle th;		/* backoff timer */
+	int		 state, phase;
+	struct buf	 out;		/* request bytes */
+	size_t		 out_off;
+	struct buf	 in;		/* bytes from dockerd */
+	struct http_framing f;
+	struct http_chunked ck;
+	int64_t		 remaining;	/* Content-Length body left */
+	struct buf	 data;		/* decoded body */
+	int		 replay_flushed;/* replay too big to hold: written as read */
+
+	int64_t		 resume_ns;	/* since= of the next replay */
+	int64_t		 replay_until;
+	size_t		 replayed;
+	int64_t		 first_replayed;
+	uint64_t	 replay_dups;
+	struct ev_resume start_point;
+	int		 first_connect;
+	struct ev_dedupe dd;
+	struct ev_labels *labels;
+
+	int		 up;		/* replay done, stream flowing */
+	int		 down_recorded;	/* events.disconnected written for this outage */
+	int64_t		 down_since;	/* realtime ns */
+	uint64_t	 attempts;
+	int		 backoff_ms;
+	int64_t		 live_start;	/* mono ns */
+	int64_t		 last_warn;	/* mono ns */
+	int		 daemon_pid;
+	int64_t		 daemon_start_ns;
+	int64_t		 conn_rec_times[EV_CONN_RECORDS_MAX];	/* mono ns */
+	size_t		 conn_rec_next;
+	uint64_t	 conn_suppressed;
+
+	uint64_t	 hint_seq;
+	int64_t		 hint_ns;
+	int		 hint_dirty;
+	int64_t		 hint_at;	/* mono ns of the last write */
+
+	struct buf	 actor;
+	struct buf	 scratch;
+	struct events_stats st;
+};
+
+/* Queue ev->scratch as a record (lazy group commit); *seq may be NULL. */
+int	ev_submit(struct events *ev, uint64_t *seq);
+void	ev_record_connected(struct events *ev);
+void	ev_record_disconnected(struct events *ev, const char *reason, int was_up);
+void	ev_record_gap(struct events *ev, const struct ev_gap *g);
 
 #endif

@@ -9,8 +9,8 @@
  * Duplicates at the seams (the boundary event is replayed, and 1 and 2
  * overlap at until) are dropped by key.  When a stream ends or fails the
  * client waits (0.2 s doubling to 5 s) and starts over at 1.
- * events.connected / events.disconnected audit records mark the changes,
- * at most CONN_RECORDS_MAX of them a minute. */
+ * events.connected / events.disconnected audit records (events_audit.c)
+ * mark the changes, at most EV_CONN_RECORDS_MAX of them a minute. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +35,6 @@
 #define BACKOFF_MIN_MS		200
 #define BACKOFF_MAX_MS		5000
 #define STABLE_NS		(5 * 1000000000LL)	/* a live stream this old resets the backoff */
-#define CONN_RECORDS_MAX	10	/* connected/disconnected records per minute */
 #define WARN_EVERY_NS		(60 * 1000000000LL)
 #define HINT_EVERY_NS		1000000000LL
 #define IN_MAX			(4 * 1024 * 1024)
@@ -46,211 +45,9 @@
 enum { ST_IDLE, ST_SENDING, ST_HEAD, ST_BODY };
 enum { PH_REPLAY, PH_LIVE };
 
-struct events {
-	struct loop	*loop;
-	struct journal	*j;
-	char		 backend[108];
-	char		*jdir;
-	struct loop_handle sh;		/* socket to dockerd */
-	struct loop_handle th;		/* backoff timer */
-	int		 state, phase;
-	struct buf	 out;		/* request bytes */
-	size_t		 out_off;
-	struct buf	 in;		/* bytes from dockerd */
-	struct http_framing f;
-	struct http_chunked ck;
-	int64_t		 remaining;	/* Content-Length body left */
-	struct buf	 data;		/* decoded body */
-	int		 replay_flushed;/* replay too big to hold: written as read */
-
-	int64_t		 resume_ns;	/* since= of the next replay */
-	int64_t		 replay_until;
-	size_t		 replayed;
-	int64_t		 first_replayed;
-	uint64_t	 replay_dups;
-	struct ev_resume start_point;
-	int		 first_connect;
-	struct ev_dedupe dd;
-	struct ev_labels *labels;
-
-	int		 up;		/* replay done, stream flowing */
-	int		 down_recorded;	/* events.disconnected written for this outage */
-	int64_t		 down_since;	/* realtime ns */
-	uint64_t	 attempts;
-	int		 backoff_ms;
-	int64_t		 live_start;	/* mono ns */
-	int64_t		 last_warn;	/* mono ns */
-	int		 daemon_pid;
-	int64_t		 daemon_start_ns;
-	int64_t		 conn_rec_times[CONN_RECORDS_MAX];	/* mono ns */
-	size_t		 conn_rec_next;
-	uint64_t	 conn_suppressed;
-
-	uint64_t	 hint_seq;
-	int64_t		 hint_ns;
-	int		 hint_dirty;
-	int64_t		 hint_at;	/* mono ns of the last write */
-
-	struct buf	 actor;
-	struct buf	 scratch;
-	struct events_stats st;
-};
 
 static void connect_now(struct events *ev);
 static void on_socket(struct loop_handle *h, uint32_t events);
-
-/* ---- records ---- */
-
-static int
-submit(struct events *ev, uint64_t *seq)
-{
-	if (jrn_submit_lazy(ev->j, ev->scratch.data, ev->scratch.len, seq) !=
-	    DA_OK) {
-		ev->st.records_dropped++;
-		return -1;
-	}
-	return 0;
-}
-
-static void
-audit_record(struct events *ev, const char *action, const char *outcome,
-    struct buf *detail)
-{
-	struct evt e;
-
-	memset(&e, 0, sizeof(e));
-	e.kind = "audit";
-	e.source = "events";
-	e.action = action;
-	e.outcome = outcome;
-	e.actor_json = ev->actor.data;
-	e.actor_len = ev->actor.len;
-	e.detail_json = detail->data;
-	e.detail_len = detail->len;
-	buf_reset(&ev->scratch);
-	if (evt_render(&e, &ev->scratch) == DA_OK)
-		submit(ev, NULL);
-}
-
-/* connected/disconnected: 1 if this one may be written. */
-static int
-conn_record_allowed(struct events *ev)
-{
-	int64_t now = clock_mono_ns();
-	int64_t *oldest = &ev->conn_rec_times[ev->conn_rec_next];
-
-	if (*oldest != 0 && now - *oldest < 60 * 1000000000LL) {
-		ev->conn_suppressed++;
-		return 0;
-	}
-	*oldest = now;
-	ev->conn_rec_next = (ev->conn_rec_next + 1) % CONN_RECORDS_MAX;
-	return 1;
-}
-
-static void
-time_member(struct jw *w, const char *key, int64_t ns)
-{
-	char ts[CLOCK_RFC3339_LEN];
-
-	if (ns <= 0) {
-		jw_null(w, key);
-		return;
-	}
-	clock_format(ns, ts);
-	jw_str(w, key, ts);
-}
-
-static void
-record_connected(struct events *ev)
-{
-	char since[EV_SINCE_LEN];
-	struct buf d;
-	struct jw w;
-
-	if (!conn_record_allowed(ev))
-		return;
-	buf_init(&d, BUF_UNLIMITED);
-	jw_init(&w, &d);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "backend", ev->backend);
-	ev_format_since(ev->resume_ns, since);
-	jw_str(&w, "since", since);
-	if (ev->first_connect) {
-		jw_str(&w, "resume_source", ev->start_point.source);
-		jw_uint(&w, "resume_seq", ev->start_point.seq);
-		jw_int(&w, "resume_scanned_bytes", ev->start_point.scanned_bytes);
-	}
-	jw_uint(&w, "replayed", ev->replayed);
-	jw_uint(&w, "replayed_duplicates", ev->replay_dups);
-	if (ev->daemon_pid > 0)
-		jw_int(&w, "daemon_pid", ev->daemon_pid);
-	time_member(&w, "daemon_started", ev->daemon_start_ns);
-	time_member(&w, "down_since", ev->down_since);
-	jw_uint(&w, "attempts", ev->attempts);
-	if (ev->conn_suppressed)
-		jw_uint(&w, "records_suppressed", ev->conn_suppressed);
-	jw_obj_end(&w);
-	ev->conn_suppressed = 0;
-	audit_record(ev, "events.connected", "success", &d);
-	buf_free(&d);
-}
-
-static void
-record_disconnected(struct events *ev, const char *reason, int was_up)
-{
-	struct buf d;
-	struct jw w;
-
-	if (!conn_record_allowed(ev))
-		return;
-	buf_init(&d, BUF_UNLIMITED);
-	jw_init(&w, &d);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "backend", ev->backend);
-	jw_str(&w, "reason", reason);
-	jw_bool(&w, "was_connected", was_up);
-	jw_int(&w, "last_event_nano", ev->resume_ns);
-	time_member(&w, "last_event", ev->resume_ns);
-	if (ev->conn_suppressed)
-		jw_uint(&w, "records_suppressed", ev->conn_suppressed);
-	jw_obj_end(&w);
-	ev->conn_suppressed = 0;
-	audit_record(ev, "events.disconnected", "failure", &d);
-	buf_free(&d);
-}
-
-static void
-record_gap(struct events *ev, const struct ev_gap *g)
-{
-	struct buf d;
-	struct jw w;
-
-	buf_init(&d, BUF_UNLIMITED);
-	jw_init(&w, &d);
-	jw_obj_begin(&w, NULL);
-	time_member(&w, "from", g->from_ns);
-	time_member(&w, "to", g->to_ns);
-	jw_int(&w, "from_nano", g->from_ns);
-	jw_int(&w, "to_nano", g->to_ns);
-	jw_arr_begin(&w, "reasons");
-	if (g->why & EV_GAP_RESTART)
-		jw_str(&w, NULL, "daemon_restarted");
-	if (g->why & EV_GAP_OVERFLOW)
-		jw_str(&w, NULL, "history_overflow");
-	jw_arr_end(&w);
-	jw_str(&w, "why", (g->why & EV_GAP_RESTART) ?
-	    "dockerd started after the last recorded event: the events it "
-	    "emitted before (and while stopping) are not retrievable" :
-	    "dockerd keeps only its last 256 events: older ones since the "
-	    "last recorded event were pushed out");
-	jw_uint(&w, "replayed", ev->replayed);
-	time_member(&w, "daemon_started", ev->daemon_start_ns);
-	jw_obj_end(&w);
-	ev->st.gaps++;
-	audit_record(ev, "events.gap", "failure", &d);
-	buf_free(&d);
-}
 
 /* ---- events ---- */
 
@@ -283,7 +80,7 @@ handle_line(struct events *ev, const char *p, size_t n)
 	}
 	buf_reset(&ev->scratch);
 	if (ev_render(ev->labels, &e, &ev->scratch) == DA_OK &&
-	    submit(ev, &seq) == 0) {
+	    ev_submit(ev, &seq) == 0) {
 		ev->st.recorded++;
 		ev_dedupe_add(&ev->dd, key);
 		if (e.time_nano > ev->resume_ns)
@@ -362,14 +159,14 @@ replay_done(struct events *ev)
 		ev->up = 1;
 		ev->down_recorded = 0;
 		ev->st.connects++;
-		record_connected(ev);
+		ev_record_connected(ev);
 		ev->first_connect = 0;
 		ev->down_since = 0;
 		ev->attempts = 0;
 	}
 	if (ev_gap_check(ev->resume_ns, ev->daemon_start_ns, ev->replayed,
 	    ev->first_replayed, &g))
-		record_gap(ev, &g);
+		ev_record_gap(ev, &g);
 	if (ev->data.len > 0 && ev->data.data[ev->data.len - 1] != '\n')
 		buf_putc(&ev->data, '\n');
 	drain_lines(ev);
@@ -421,7 +218,7 @@ fail(struct events *ev, const char *reason)
 		ev->up = 0;
 		ev->down_recorded = 1;
 		ev->down_since = clock_now_ns();
-		record_disconnected(ev, reason, was_up);
+		ev_record_disconnected(ev, reason, was_up);
 	}
 	if (ev->last_warn == 0 || now - ev->last_warn >= WARN_EVERY_NS) {
 		ev->last_warn = now;

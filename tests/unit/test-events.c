@@ -631,3 +631,30 @@ TEST(resume_budget_then_hint)
 	rm_tmp();
 	free(lb);
 }
+
+/* ---- configuration ---- */
+
+#include "daemon/config.h"
+
+TEST(config_events_without_listen)
+{
+	struct config c;
+	char err[DA_ERRLEN] = "";
+
+	config_defaults(&c);
+	ASSERT_EQ(c.events_enabled, 0);
+	ASSERT_EQ(config_set(&c, "journal.dir", "/tmp/x", "--journal", err), DA_OK);
+	/* nothing to do at all: refused, and the message names --events */
+	ASSERT_EQ(config_validate(&c, err), DA_E_INVAL);
+	ASSERT_CONTAINS(err, "--events");
+	ASSERT_EQ(config_set(&c, "events.enabled", "true", "--events", err), DA_OK);
+	ASSERT_EQ(c.events_enabled, 1);
+	ASSERT_EQ(config_validate(&c, err), DA_OK);
+	ASSERT_EQ(config_set(&c, "events.enabled", "maybe", "x.yaml line 3", err),
+	    DA_E_INVAL);
+	ASSERT_CONTAINS(err, "x.yaml line 3: events.enabled: 'maybe' is not a boolean");
+	ASSERT_EQ(config_set(&c, "events.enable", "true", "x.yaml line 4", err),
+	    DA_E_INVAL);
+	ASSERT_CONTAINS(err, "expected enabled");
+	config_free(&c);
+}
