@@ -72,6 +72,9 @@ handle_line(struct events *ev, const char *p, size_t n)
 		return;
 	}
 	ev->st.events++;
+	if (ev->phase == PH_REPLAY && ev->replay_flushed &&
+	    ev->replayed++ == 0)
+		ev->first_replayed = e.time_nano;	/* counted as written */
 	key = ev_key_make(e.time_nano, e.type, e.action, e.actor_id);
 	if (ev_dedupe_seen(&ev->dd, key)) {
 		ev->st.duplicates++;
@@ -285,8 +288,8 @@ connect_now(struct events *ev)
 		fail(ev, reason);
 		return;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0 &&
-	    cr.pid != ev->daemon_pid) {
+	/* dockerd's start time, to tell a restart (pids can be reused) */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0) {
 		ev->daemon_pid = cr.pid;
 		ev->daemon_start_ns = ev_process_start_ns(cr.pid);
 	}
