@@ -89,6 +89,17 @@ test_events_die_exit_code_linked_to_start() {
     r=$(_ev_rec container.destroy "$n")
     jq_check "container.destroy is linked to the container.delete call" "$r" \
         ".cause.action==\"container.delete\" and .cause.request_id==\"$(_ev_req container.delete "$n")\""
+    # no --name: the create event may come before the create's answer (the id)
+    rm -f "$T/ev-cid"
+    docker -H "unix://$ESOCK" run --cidfile "$T/ev-cid" bb sh -c 'exit 8' >/dev/null 2>&1
+    id=$(cat "$T/ev-cid" 2>/dev/null)
+    r=$(poll_rec "$EJ" ".kind==\"daemon\" and .action==\"container.die\" and .object.id==\"$id\"")
+    jq_check "an unnamed container's die: exit 8, caused by its start call" "$r" \
+        ".daemon_event.exit_code==8 and .cause.action==\"container.start\" and .cause.request_id==\"$(_ev_req container.start "$id")\""
+    r=$(poll_rec "$EJ" ".kind==\"daemon\" and .action==\"container.create\" and .object.id==\"$id\"")
+    jq_check "an unnamed container's create event is linked to its create call (by id or pending)" "$r" \
+        '.cause.action=="container.create" and (.cause.match=="id" or .cause.match=="pending")'
+    docker -H "unix://$ESOCK" rm "$id" >/dev/null 2>&1
     check "the journal with daemon records verifies" "$DOCKAUDIT" verify --journal "$EJ"
     _ev_stop
 }
