@@ -289,3 +289,20 @@ test_events_without_proxy() {
     de_stop_pid "$pid" 10
     ddirect rm "$n" >/dev/null 2>&1
 }
+
+test_events_backend_missing() {
+    local j=$T/j-ev-missing log=$T/ev-missing.log pid c
+    "$DOCKAUDIT" init --journal "$j" >>"$log" 2>&1
+    setsid "$DOCKAUDIT" run --events --backend "unix://$T/no-dockerd-here.sock" --journal "$j" \
+        >>"$log" 2>&1 </dev/null &
+    pid=$!
+    echo "$pid" >"$T/ev-missing.pid"
+    check "an events.disconnected record says dockerd cannot be reached" \
+        test -n "$(poll_rec "$j" '.action=="events.disconnected" and .detail.was_connected==false and (.detail.reason|startswith("connect:"))')"
+    sleep 2 # several retries (0.2 s, 0.4 s, 0.8 s, ...)
+    check "dockaudit keeps running while dockerd is missing" kill -0 "$pid"
+    check_contains "the retries are logged" "retrying" "$(cat "$log")"
+    c=$(recs "$j" | jq -c 'select(.action=="events.disconnected")' | wc -l)
+    check_eq "one record for the outage, not one per retry" 1 "$c"
+    de_stop_pid "$pid" 10
+}

@@ -14,6 +14,7 @@
 #include "capture/events_int.h"
 #include "capture/recent.h"
 #include "journal/journal.h"
+#include "journal/reader.h"
 #include "journal/verify.h"
 #include "json/json.h"
 
@@ -657,4 +658,50 @@ TEST(config_events_without_listen)
 	    DA_E_INVAL);
 	ASSERT_CONTAINS(err, "expected enabled");
 	config_free(&c);
+}
+
+/* ---- the stream's own records ---- */
+
+TEST(connection_records_rate_limited)
+{
+	struct events *ev = calloc(1, sizeof(*ev));
+	struct jrn_recovery rec;
+	struct jrn_reader *rd;
+	const char *line;
+	char err[DA_ERRLEN];
+	size_t len;
+	uint64_t seq;
+	int disc = 0, conn = 0, suppressed_seen = 0;
+
+	mk_journal();
+	ev->j = open_j(0, NULL, &rec);
+	snprintf(ev->backend, sizeof(ev->backend), "/run/x.sock");
+	buf_init(&ev->actor, 4096);
+	buf_puts(&ev->actor, "{\"auth\":\"self\"}");
+	buf_init(&ev->scratch, BUF_UNLIMITED);
+	for (int i = 0; i < 8; i++) {
+		ev_record_disconnected(ev, "connect: No such file or directory", 1);
+		ev_record_connected(ev);
+	}
+	jrn_close(ev->j);
+	ASSERT_EQ(jrn_reader_open(&rd, jdir, 1, err), DA_OK);
+	while (jrn_reader_next(rd, &line, &len, &seq, err) == DA_OK) {
+		if (memmem(line, len, "events.disconnected", 19))
+			disc++;
+		if (memmem(line, len, "events.connected", 16))
+			conn++;
+		if (memmem(line, len, "\"source\":\"events\"", 17) == NULL &&
+		    memmem(line, len, "events.", 7))
+			UNIT_FAIL("record without source events: %.*s", (int)len, line);
+		if (memmem(line, len, "records_suppressed", 18))
+			suppressed_seen = 1;
+	}
+	jrn_reader_close(rd);
+	ASSERT_EQ(disc + conn, EV_CONN_RECORDS_MAX);	/* 16 asked, 10 a minute */
+	ASSERT_EQ(ev->conn_suppressed, 6);
+	ASSERT_EQ(suppressed_seen, 0);	/* reported by the next one written */
+	buf_free(&ev->actor);
+	buf_free(&ev->scratch);
+	free(ev);
+	rm_tmp();
 }
