@@ -168,8 +168,12 @@ replay_done(struct events *ev)
 		ev->attempts = 0;
 	}
 	if (ev_gap_check(ev->resume_ns, ev->daemon_start_ns, ev->replayed,
-	    ev->first_replayed, &g))
+	    ev->first_replayed, &g)) {
 		ev_record_gap(ev, &g);
+		/* recorded once: the next reconnection starts past it */
+		if (g.to_ns > ev->resume_ns)
+			ev->resume_ns = g.to_ns;
+	}
 	if (ev->data.len > 0 && ev->data.data[ev->data.len - 1] != '\n')
 		buf_putc(&ev->data, '\n');
 	drain_lines(ev);
