@@ -95,12 +95,15 @@ struct ev_resume {
 	struct ev_key	 boundary[EV_BOUNDARY_MAX];	/* events recorded at time_nano */
 	size_t		 nboundary;
 	int64_t		 scanned_bytes;
+	int64_t		 floor_ns;	/* scan_limit: time of the oldest record read */
 };
 
 /* Read the journal back from its end (at most budget bytes) for the last
  * record from the events source: a daemon record (its daemon_event time)
  * or an events.gap (its window end).  Beyond the budget, a hint file is
- * used only when the record it names is there and says the same. */
+ * used only when the record it names is there and says the same; failing
+ * that, source is "scan_limit" and floor_ns the time of the oldest record
+ * read (no events record is newer, so the stream can resume there). */
 int	ev_resume_find(const char *dir, int64_t budget, struct ev_resume *out,
 	    char *err);
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/err.h"
 #include "capture/events_int.h"
 #include "journal/journal.h"
@@ -132,7 +133,29 @@ struct scan {
 	struct ev_resume *r;
 	int		 done;
 	int64_t		 extra_left;	/* after the match: bytes still to look at */
+	int64_t		 oldest_ns;	/* time of the oldest record read */
 };
+
+/* A record's "time" from its fixed prefix {"v":1,"seq":N,"id":"...","time":"..." */
+static int64_t
+line_time(const char *line, size_t n)
+{
+	static const char key[] = "\"time\":\"";
+	const char *p = memmem(line, n < 160 ? n : 160, key, sizeof(key) - 1);
+	char ts[CLOCK_RFC3339_LEN + 8];
+	const char *q;
+	int64_t t;
+
+	if (p == NULL)
+		return 0;
+	p += sizeof(key) - 1;
+	if ((q = memchr(p, '"', (size_t)(line + n - p))) == NULL ||
+	    (size_t)(q - p) >= sizeof(ts))
+		return 0;
+	memcpy(ts, p, (size_t)(q - p));
+	ts[q - p] = '\0';
+	return clock_parse(ts, 0, &t) == 0 ? t : 0;
+}
 
 /* What an events-source line says: 1 with time and (for daemon records)
  * its key, 0 when it is not one. */
@@ -185,6 +208,8 @@ scan_line(struct scan *sc, const char *line, size_t n)
 	uint64_t seq;
 	int is_event;
 
+	if (!r->found && (t = line_time(line, n)) > 0)
+		sc->oldest_ns = t;
 	if (!line_resume(line, n, &t, &key, &is_event, &seq))
 		return;
 	if (!r->found) {
@@ -358,8 +383,12 @@ ev_resume_find(const char *dir, int64_t budget, struct ev_resume *out,
 	jrn_segments_free(segs, nsegs);
 	if (rc != DA_OK)
 		return rc;
-	if (!out->found && budget <= 0 && !hint_check(dir, out))
+	if (!out->found && budget <= 0 && !hint_check(dir, out)) {
+		/* no events record in the newest budget bytes: nothing after
+		 * the oldest record read was recorded, so resume there */
 		out->source = "scan_limit";
+		out->floor_ns = sc.oldest_ns;
+	}
 	return DA_OK;
 }
 

@@ -522,6 +522,7 @@ events_start(struct events **out, struct loop *loop, struct journal *j,
 		return rc;
 	}
 	ev->resume_ns = ev->start_point.found ? ev->start_point.time_nano :
+	    ev->start_point.floor_ns > 0 ? ev->start_point.floor_ns :
 	    clock_now_ns();
 	for (size_t i = 0; i < ev->start_point.nboundary; i++)
 		ev_dedupe_add(&ev->dd, ev->start_point.boundary[i]);

@@ -10,6 +10,7 @@
 
 #include "unit.h"
 
+#include "base/clock.h"
 #include "base/err.h"
 #include "capture/events_int.h"
 #include "capture/recent.h"
@@ -462,16 +463,22 @@ put_event(struct journal *j, struct ev_labels *lb, const char *type,
 	return t;
 }
 
+/* n api-like records of about 500 bytes, stamped with the time now */
 static void
 put_api(struct journal *j, int n)
 {
-	char m[600];
+	char m[700], ts[CLOCK_RFC3339_LEN], pad[501];
 
+	memset(pad, 'a', 500);
+	pad[500] = '\0';
 	for (int i = 0; i < n; i++) {
-		size_t ml = members(m, sizeof(m), 1, i, 500);
 		uint64_t t;
 
-		ASSERT_EQ(jrn_submit(j, m, ml, &t), DA_OK);
+		clock_format(clock_now_ns(), ts);
+		snprintf(m, sizeof(m), "\"id\":\"api-%d\",\"time\":\"%s\","
+		    "\"kind\":\"api\",\"source\":\"proxy\",\"pad\":\"%s\"",
+		    i, ts, pad);
+		ASSERT_EQ(jrn_submit(j, m, strlen(m), &t), DA_OK);
 	}
 }
 
@@ -609,6 +616,23 @@ TEST(resume_budget_then_hint)
 	ASSERT_EQ(r.found, 0);
 	ASSERT_STREQ(r.source, "scan_limit");
 	ASSERT(r.scanned_bytes <= 1024 * 1024);
+	/* resume at the oldest record read: after the event, not before it */
+	ASSERT(r.floor_ns > 0);
+	{
+		struct jrn_reader *rd;
+		const char *line;
+		size_t len;
+		uint64_t s;
+		char ts[64];
+		int64_t t_event_rec = 0;
+
+		ASSERT_EQ(jrn_reader_open(&rd, jdir, seq, err), DA_OK);
+		ASSERT_EQ(jrn_reader_next(rd, &line, &len, &s, err), DA_OK);
+		ASSERT(sscanf(strstr(line, "\"time\":\"") + 8, "%35[^\"]", ts) == 1);
+		ASSERT_EQ(clock_parse(ts, 0, &t_event_rec), 0);
+		jrn_reader_close(rd);
+		ASSERT(r.floor_ns >= t_event_rec);
+	}
 	/* a hint that the journal confirms */
 	ASSERT_EQ(ev_hint_write(jdir, seq, 4242), DA_OK);
 	ASSERT_EQ(ev_resume_find(jdir, 256 * 1024, &r, err), DA_OK);
