@@ -41,6 +41,7 @@ struct events_stats {
 	uint64_t	 gaps;		/* events.gap records */
 	uint64_t	 connects;	/* successful subscriptions */
 	uint64_t	 records_dropped;	/* journal refused the record */
+	uint64_t	 inspects;	/* label lookups asked of dockerd */
 };
 
 void	events_get_stats(const struct events *ev, struct events_stats *st);

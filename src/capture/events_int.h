@@ -3,10 +3,11 @@
  *
  * events_stream.c owns the connection to dockerd, the HTTP framing and the
  * reconnect/replay state machine; events_audit.c writes the records about
- * the stream itself (connected, disconnected, gap); events_map.c turns one event object into
- * a daemon record (trusted attributes, cause); events_resume.c finds the
- * resume point in the journal, keeps the duplicate filter and decides what
- * is a gap. */
+ * the stream itself (connected, disconnected, gap); events_map.c turns one
+ * event object into a daemon record (trusted attributes, cause);
+ * events_inspect.c asks dockerd for a container's label names when its
+ * events did not tell; events_resume.c finds the resume point in the
+ * journal, keeps the duplicate filter and decides what is a gap. */
 #ifndef DA_EVENTS_INT_H
 #define DA_EVENTS_INT_H
 
@@ -77,6 +78,20 @@ void	ev_event_free(struct ev_event *ev);
 
 /* The record action for an event: "<type>.<action up to ': '>". */
 void	ev_record_action(const struct ev_event *ev, char *out, size_t size);
+
+/* Label knowledge from elsewhere (an inspect): the added-key bits of a
+ * Labels object, recording them for a container, and whether an event
+ * would promote more if its container's labels were known (a container
+ * event with added keys, a 64-hex id, labels not yet known). */
+unsigned ev_added_mask(const struct json *labels);
+void	ev_labels_set(struct ev_labels *lb, const char *id, unsigned mask);
+int	ev_needs_labels(const struct ev_labels *lb, const struct ev_event *ev);
+
+/* GET /containers/<id>/json on the backend, blocking for at most
+ * timeout_ms: *mask from its Config.Labels.  DA_E_NOTFOUND (gone),
+ * DA_E_IO / DA_E_AGAIN (timeout) with err. */
+int	ev_inspect_labels(const char *backend, const char *id, int timeout_ms,
+	    unsigned *mask, char *err);
 
 /* Render the daemon record's members for ev into out (appending), learning
  * label keys into lb and looking up the cause in capture/recent.h. */
@@ -176,6 +191,8 @@ struct events {
 	int64_t		 hint_ns;
 	int		 hint_dirty;
 	int64_t		 hint_at;	/* mono ns of the last write */
+
+	int		 inspects_failed;	/* in a row; 3 stop the lookups until the next connection */
 
 	struct buf	 actor;
 	struct buf	 scratch;

@@ -241,11 +241,47 @@ labels_learn(struct ev_labels *lb, const struct ev_event *ev)
 			lb->slot[s].id[0] = '\0';
 		return;
 	}
-	for (size_t i = 0; i < NADDED; i++)
-		if (attr(ev->attrs, added_keys[i].attr) != NULL)
-			mask |= 1u << i;
+	mask = ev_added_mask(ev->attrs);
 	snprintf(lb->slot[s].id, sizeof(lb->slot[s].id), "%s", ev->actor_id);
 	lb->slot[s].mask = mask;
+}
+
+unsigned
+ev_added_mask(const struct json *labels)
+{
+	unsigned mask = 0;
+
+	for (size_t i = 0; i < NADDED; i++)
+		if (attr(labels, added_keys[i].attr) != NULL)
+			mask |= 1u << i;
+	return mask;
+}
+
+void
+ev_labels_set(struct ev_labels *lb, const char *id, unsigned mask)
+{
+	size_t s;
+
+	if (strlen(id) >= sizeof(lb->slot[0].id))
+		return;
+	s = slot_of(id);
+	snprintf(lb->slot[s].id, sizeof(lb->slot[s].id), "%s", id);
+	lb->slot[s].mask = mask;
+}
+
+int
+ev_needs_labels(const struct ev_labels *lb, const struct ev_event *ev)
+{
+	unsigned mask;
+	size_t n;
+
+	if (strcmp(ev->type, "container") != 0 || ev->actor_id == NULL ||
+	    is_plain(ev->base) || ev_added_mask(ev->attrs) == 0)
+		return 0;
+	if ((n = strlen(ev->actor_id)) != 64 ||
+	    strspn(ev->actor_id, "0123456789abcdef") != n)
+		return 0;
+	return !labels_known(lb, ev->actor_id, &mask);
 }
 
 /* ---- rendering ---- */

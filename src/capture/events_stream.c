@@ -41,6 +41,7 @@
 #define DATA_MAX		((size_t)64 << 20)
 #define REPLAY_HOLD_MAX		((size_t)16 << 20)	/* replay bytes held for ordering */
 #define HEAD_MAX		(64 * 1024)
+#define INSPECT_TIMEOUT_MS	200	/* a label lookup may hold the loop this long */
 
 enum { ST_IDLE, ST_SENDING, ST_HEAD, ST_BODY };
 enum { PH_REPLAY, PH_LIVE };
@@ -80,6 +81,21 @@ handle_line(struct events *ev, const char *p, size_t n)
 		ev->st.duplicates++;
 		ev_event_free(&e);
 		return;
+	}
+	if (ev_needs_labels(ev->labels, &e) && ev->inspects_failed < 3) {
+		unsigned mask;
+		int rc;
+
+		ev->st.inspects++;
+		rc = ev_inspect_labels(ev->backend, e.actor_id, INSPECT_TIMEOUT_MS,
+		    &mask, err);
+		if (rc == DA_OK) {
+			ev_labels_set(ev->labels, e.actor_id, mask);
+			ev->inspects_failed = 0;
+		} else if (rc != DA_E_NOTFOUND) {
+			ev->inspects_failed++;	/* dockerd slow: stop asking */
+			log_debug("events: inspect %s: %s", e.actor_id, err);
+		}
 	}
 	buf_reset(&ev->scratch);
 	if (ev_render(ev->labels, &e, &ev->scratch) == DA_OK &&
@@ -166,6 +182,7 @@ replay_done(struct events *ev)
 		ev->first_connect = 0;
 		ev->down_since = 0;
 		ev->attempts = 0;
+		ev->inspects_failed = 0;
 	}
 	if (ev_gap_check(ev->resume_ns, ev->daemon_start_ns, ev->replayed,
 	    ev->first_replayed, &g)) {

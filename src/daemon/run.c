@@ -332,6 +332,7 @@ serve(struct config *cfg, const char *config_file)
 			jw_uint(&w, "gaps", es.gaps);
 			jw_uint(&w, "connects", es.connects);
 			jw_uint(&w, "records_dropped", es.records_dropped);
+			jw_uint(&w, "label_lookups", es.inspects);
 			jw_obj_end(&w);
 		}
 		jw_obj_end(&w);

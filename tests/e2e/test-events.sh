@@ -306,3 +306,22 @@ test_events_backend_missing() {
     check_eq "one record for the outage, not one per retry" 1 "$c"
     de_stop_pid "$pid" 10
 }
+
+test_events_labels_looked_up() {
+    local a=evq-$(rand_hex) b=evqx-$(rand_hex) r
+    # made before this dockaudit watches: none of their events will be seen
+    ddirect run -d --name "$a" bb sleep 300 >/dev/null 2>&1
+    ddirect run -d --name "$b" --label exitCode=0 bb sleep 300 >/dev/null 2>&1
+    _ev_instance lookup || { fail "dockaudit --events starts" "$(tail -n 20 "$ELOG")"; return; }
+    docker -H "unix://$ESOCK" kill "$a" "$b" >/dev/null 2>&1
+    r=$(_ev_rec container.die "$a")
+    jq_check "a container first seen at its death: labels asked of dockerd, exit code 137 promoted" "$r" \
+        '.daemon_event.labels_known==true and .daemon_event.exit_code==137'
+    r=$(_ev_rec container.kill "$a")
+    jq_check "and its kill record's signal" "$r" '.daemon_event.signal==9'
+    r=$(_ev_rec container.die "$b")
+    jq_check "the same with a label named exitCode: looked up, not promoted" "$r" \
+        '.daemon_event.labels_known==true and .daemon_event.exit_code==null and (.daemon_event.unverified|index("exitCode"))!=null'
+    ddirect rm -f "$a" "$b" >/dev/null 2>&1
+    _ev_stop
+}
