@@ -47,6 +47,7 @@ for ((i = 0; i < 50; i++)); do	# warm-up
 done
 sleep 1
 cli0=$(count_lines "$W/cli.out")
+# shellcheck disable=SC2034 # read by name in $(( )) below
 da0=$(cpu_ticks "$DAPID") c0=$(cpu_ticks "$CLIPID") d0=$(cpu_ticks "$DE_PID")
 t0=$(date +%s%N)
 for ((i = 0; i < N / 2; i++)); do
@@ -61,6 +62,7 @@ for ((i = 0; i < 100; i++)); do
 done
 sleep 1
 t1=$(date +%s%N)
+# shellcheck disable=SC2034
 da1=$(cpu_ticks "$DAPID") c1=$(cpu_ticks "$CLIPID") d1=$(cpu_ticks "$DE_PID")
 hz=$(getconf CLK_TCK)
 de_stop_pid "$DAPID" 10

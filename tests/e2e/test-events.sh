@@ -235,6 +235,7 @@ test_events_overflow_gap() {
 test_events_dockerd_restart() {
     local n=evd-$(rand_hex) r c ids
     # a dockerd of our own, so that restarting it disturbs no other test
+    # shellcheck disable=SC2034 # set by de_start_dockerd, read by the de_* helpers
     local DE_PID DE_SOCK DE_HOST DE_DIR
     if ! de_start_dockerd "$T/evd"; then
         fail "a second private dockerd starts" "$(tail -n 20 "$T/evd/dockerd.log")"
