@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "capture/proxy_int.h"
+#include "capture/recent.h"
 #include "event/extract.h"
 #include "event/redact.h"
 #include "journal/journal.h"
@@ -289,6 +290,9 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 	e.obj.id = k->obj_id;
 	e.obj.name = k->obj_name;
 	e.obj.image = k->obj_image;
+	if (k->rm.flags & ROUTE_MUTATING)	/* events link back to it */
+		recent_note(k->req_id, k->rm.action, k->rm.object_type, k->obj_id,
+		    k->obj_name, with_response ? k->status : 0, c->actor, c->actor_len);
 	buf_reset(&px->scratch);
 	/* Only a write-ahead record makes the writer hurry; the rest ride
 	 * along in the next group commit. */

@@ -72,6 +72,9 @@ static const struct ckey schema[] = {
 	  "correlate" },
 	{ "host.name", C_STR, OFF(host_name), NULL,
 	  "host name stamped on records (default: the system's)" },
+	{ "events.enabled", C_BOOL, OFF(events_enabled), "false",
+	  "record dockerd's own events (GET /events on the backend) as daemon "
+	  "records; works without listen sockets too" },
 };
 
 #define NKEYS (sizeof(schema) / sizeof(schema[0]))
@@ -515,10 +518,10 @@ config_load(struct config *cfg, const char *path, char *err)
 int
 config_validate(const struct config *cfg, char *err)
 {
-	if (cfg->nlisten == 0)
+	if (cfg->nlisten == 0 && !cfg->events_enabled)
 		return da_seterr(err, DA_E_INVAL,
 		    "no listen socket: give --listen unix:///PATH or 'listen:' "
-		    "in the config");
+		    "in the config (or --events to record only dockerd's events)");
 	if (cfg->journal_dir == NULL)
 		return da_seterr(err, DA_E_INVAL,
 		    "no journal: give --journal DIR or 'journal: {dir: ...}'");

@@ -35,6 +35,7 @@ struct config {
 	int		 level_read;
 	char		*redact_key_file;
 	char		*host_name;
+	int		 events_enabled;		/* record GET /events (capture/events.h) */
 };
 
 void	config_defaults(struct config *cfg);

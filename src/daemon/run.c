@@ -17,6 +17,7 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "capture/events.h"
 #include "capture/proxy.h"
 #include "cli/cli.h"
 #include "daemon/config.h"
@@ -52,6 +53,7 @@ static const char run_usage[] =
 "  --segment-size SIZE        journal segment rotation size         [journal.segment_size]\n"
 "  --fsync true|false         fdatasync each batch (true)           [journal.fsync]\n"
 "  --commit-delay DURATION    lazy records share an fdatasync (10ms) [journal.commit_delay]\n"
+"  --events                   record dockerd's events (GET /events)  [events.enabled]\n"
 "  -v, --verbose              debug logging\n"
 "  -h, --help                 this help\n"
 "\n"
@@ -74,6 +76,7 @@ static const struct option run_opts[] = {
 	{ "segment-size", required_argument, NULL, 10 },
 	{ "fsync", required_argument, NULL, 11 },
 	{ "commit-delay", required_argument, NULL, 12 },
+	{ "events", no_argument, NULL, 'E' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -204,6 +207,7 @@ start_detail(const struct config *cfg, const char *config_file,
 	jw_str(&w, "on_failure", cfg->on_failure_block ? "block" : "allow");
 	jw_bool(&w, "fsync", cfg->fsync);
 	jw_uint(&w, "body_limit", cfg->body_limit);
+	jw_bool(&w, "events", cfg->events_enabled);
 	jw_obj_end(&w);
 }
 
@@ -215,6 +219,8 @@ serve(struct config *cfg, const char *config_file)
 	struct jrn_recovery rec;
 	struct journal *j = NULL;
 	struct proxy *px = NULL;
+	struct events *evs = NULL;
+	struct events_stats es;
 	struct loop *loop = NULL;
 	struct loop_handle sh;
 	struct proxy_stats st;
@@ -286,9 +292,13 @@ serve(struct config *cfg, const char *config_file)
 	}
 	sh = (struct loop_handle){ .fd = sfd, .cb = on_signal, .arg = loop };
 	loop_set(loop, &sh, EPOLLIN);
-	if (proxy_start(&px, loop, j, &pc, err) != DA_OK) {
+	if ((cfg->nlisten > 0 && proxy_start(&px, loop, j, &pc, err) != DA_OK) ||
+	    (cfg->events_enabled && events_start(&evs, loop, j,
+	    &(struct events_config){ cfg->backend, cfg->journal_dir }, err) !=
+	    DA_OK)) {
 		log_warnx("%s", err);
 		selfaudit(j, "dockaudit.start", "failure", detail.data, NULL);
+		proxy_stop(px);
 		goto out;
 	}
 	selfaudit(j, "dockaudit.start", "success", detail.data, NULL);
@@ -297,7 +307,10 @@ serve(struct config *cfg, const char *config_file)
 		    cfg->listen[i], cfg->backend, cfg->journal_dir);
 	if (loop_run(loop) != 0)
 		log_warn("event loop");
-	proxy_get_stats(px, &st);
+	memset(&st, 0, sizeof(st));
+	if (px != NULL)
+		proxy_get_stats(px, &st);
+	events_get_stats(evs, &es);
 	buf_reset(&detail);
 	{
 		struct jw w;
@@ -310,8 +323,21 @@ serve(struct config *cfg, const char *config_file)
 		jw_uint(&w, "denied_journal", st.denied_journal);
 		jw_uint(&w, "forwarded_unrecorded", st.forwarded_unrecorded);
 		jw_uint(&w, "records_dropped", st.records_dropped);
+		if (evs != NULL) {
+			jw_obj_begin(&w, "events");
+			jw_uint(&w, "read", es.events);
+			jw_uint(&w, "recorded", es.recorded);
+			jw_uint(&w, "duplicates", es.duplicates);
+			jw_uint(&w, "malformed", es.malformed);
+			jw_uint(&w, "gaps", es.gaps);
+			jw_uint(&w, "connects", es.connects);
+			jw_uint(&w, "records_dropped", es.records_dropped);
+			jw_uint(&w, "label_lookups", es.inspects);
+			jw_obj_end(&w);
+		}
 		jw_obj_end(&w);
 	}
+	events_stop(evs);
 	proxy_stop(px);
 	selfaudit(j, "dockaudit.stop", "success", detail.data, NULL);
 	rc = 0;
@@ -368,6 +394,9 @@ cli_run(int argc, char **argv)
 			rc = config_set(&cfg, "journal.dir", optarg, "--journal", err);
 			break;
 		case 'c':
+			break;
+		case 'E':
+			rc = config_set(&cfg, "events.enabled", "true", "--events", err);
 			break;
 		case 'v':
 			log_init("dockaudit", 1);
