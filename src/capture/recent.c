@@ -4,6 +4,7 @@
  * use, O(1) insert, and a lookup that walks back from the newest entry and
  * stops at the first one past RECENT_TTL_NS.  A later stage of a call
  * updates its entry in place (found among the newest RECENT_UPDATE_SCAN). */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,12 +32,17 @@ static struct recent_entry table[RECENT_MAX];
 static size_t next_slot;	/* where the next entry goes */
 static size_t count;		/* live slots, up to RECENT_MAX */
 static int64_t (*clock_fn)(void) = clock_mono_ns;
+/* The proxy notes from the main loop, the events stream reads from its own
+ * thread (daemon/run.c). */
+static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void
 recent_reset(void)
 {
+	pthread_mutex_lock(&table_mu);
 	memset(table, 0, sizeof(table));
 	next_slot = count = 0;
+	pthread_mutex_unlock(&table_mu);
 }
 
 void
@@ -72,8 +78,8 @@ actor_fields(struct recent_entry *e, const char *actor, size_t len)
 	json_free(a);
 }
 
-void
-recent_note(const char *request_id, const char *action, const char *obj_type,
+static void
+note_locked(const char *request_id, const char *action, const char *obj_type,
     const char *obj_id, const char *obj_name, int status,
     const char *actor_json, size_t actor_len)
 {
@@ -122,8 +128,8 @@ action_in(const char *action, const char *const *actions)
 	return 0;
 }
 
-int
-recent_find(const char *const *actions, const char *id, const char *name,
+static int
+find_locked(const char *const *actions, const char *id, const char *name,
     int allow_pending, struct recent_cause *out)
 {
 	int64_t now = clock_fn();
@@ -158,4 +164,27 @@ recent_find(const char *const *actions, const char *id, const char *name,
 		return 1;
 	}
 	return 0;
+}
+
+void
+recent_note(const char *request_id, const char *action, const char *obj_type,
+    const char *obj_id, const char *obj_name, int status,
+    const char *actor_json, size_t actor_len)
+{
+	pthread_mutex_lock(&table_mu);
+	note_locked(request_id, action, obj_type, obj_id, obj_name, status,
+	    actor_json, actor_len);
+	pthread_mutex_unlock(&table_mu);
+}
+
+int
+recent_find(const char *const *actions, const char *id, const char *name,
+    int allow_pending, struct recent_cause *out)
+{
+	int found;
+
+	pthread_mutex_lock(&table_mu);
+	found = find_locked(actions, id, name, allow_pending, out);
+	pthread_mutex_unlock(&table_mu);
+	return found;
 }

@@ -6,7 +6,8 @@
  * line in proxy_record.c); the events mapper asks for the newest matching
  * call (recent_find).  The table holds RECENT_MAX entries in a ring (the
  * oldest is overwritten) and ignores entries older than RECENT_TTL_NS.
- * One table per process, used from the event-loop thread only. */
+ * One table per process; note and find may be called from different
+ * threads (the proxy's loop and the events thread). */
 #ifndef DA_RECENT_H
 #define DA_RECENT_H
 

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,43 @@ start_detail(const struct config *cfg, const char *config_file,
 	jw_obj_end(&w);
 }
 
+static void *
+events_thread(void *arg)
+{
+	if (loop_run(arg) != 0)
+		log_warn("events loop");
+	return NULL;
+}
+
+/* The events stream runs on a loop and thread of its own: what it asks of
+ * dockerd (a label lookup, a reconnection) may wait on dockerd, and
+ * dockerd may itself be waiting on this process (the AuthZ plugin, the
+ * proxy), so nothing it does may stall the main loop. */
+static int
+start_events(struct events **evs, struct loop **evloop, pthread_t *thread,
+    struct journal *j, const struct config *cfg, char *err)
+{
+	sigset_t all, old;
+	int rc;
+
+	if ((*evloop = loop_new()) == NULL)
+		return da_seterr(err, DA_E_NOMEM, "events: cannot create its loop");
+	if ((rc = events_start(evs, *evloop, j, &(struct events_config){
+	    cfg->backend, cfg->journal_dir }, err)) != DA_OK)
+		return rc;
+	sigfillset(&all);	/* signals stay with the main thread's signalfd */
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(thread, NULL, events_thread, *evloop);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		events_stop(*evs);
+		*evs = NULL;
+		return da_seterr(err, DA_E_IO, "events: cannot start its thread: %s",
+		    strerror(rc));
+	}
+	return DA_OK;
+}
+
 static int
 serve(struct config *cfg, const char *config_file)
 {
@@ -221,7 +259,8 @@ serve(struct config *cfg, const char *config_file)
 	struct proxy *px = NULL;
 	struct events *evs = NULL;
 	struct events_stats es;
-	struct loop *loop = NULL;
+	struct loop *loop = NULL, *evloop = NULL;
+	pthread_t evthread;
 	struct loop_handle sh;
 	struct proxy_stats st;
 	char err[DA_ERRLEN], host[256] = "", daemon_id[128];
@@ -293,9 +332,8 @@ serve(struct config *cfg, const char *config_file)
 	sh = (struct loop_handle){ .fd = sfd, .cb = on_signal, .arg = loop };
 	loop_set(loop, &sh, EPOLLIN);
 	if ((cfg->nlisten > 0 && proxy_start(&px, loop, j, &pc, err) != DA_OK) ||
-	    (cfg->events_enabled && events_start(&evs, loop, j,
-	    &(struct events_config){ cfg->backend, cfg->journal_dir }, err) !=
-	    DA_OK)) {
+	    (cfg->events_enabled && start_events(&evs, &evloop, &evthread, j,
+	    cfg, err) != DA_OK)) {
 		log_warnx("%s", err);
 		selfaudit(j, "dockaudit.start", "failure", detail.data, NULL);
 		proxy_stop(px);
@@ -307,6 +345,10 @@ serve(struct config *cfg, const char *config_file)
 		    cfg->listen[i], cfg->backend, cfg->journal_dir);
 	if (loop_run(loop) != 0)
 		log_warn("event loop");
+	if (evs != NULL) {
+		loop_stop(evloop);
+		pthread_join(evthread, NULL);
+	}
 	memset(&st, 0, sizeof(st));
 	if (px != NULL)
 		proxy_get_stats(px, &st);
@@ -345,6 +387,7 @@ out:
 	buf_free(&detail);
 	jrn_close(j);
 	loop_free(loop);
+	loop_free(evloop);
 	return rc;
 }
 
