@@ -44,7 +44,7 @@ struct jrn_io;		/* journal/io.h: system calls, replaceable by tests */
 /* Appends an `audit` record (action, outcome, detail: a JSON object) to
  * the journal and gives its ticket; the daemon passes selfaudit().  Used
  * by retention for its journal.pruned records. */
-typedef int (*jrn_audit_fn)(void *arg, const char *action,
+typedef int (*jrn_audit_fn)(struct journal *j, void *arg, const char *action,
     const char *outcome, const char *detail_json, uint64_t *ticket);
 
 #define JRN_COMPRESS_NONE	0

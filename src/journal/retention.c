@@ -356,7 +356,7 @@ jrn_prune_run(struct journal *j, const struct jrn_retention *pol,
 		jrn_prune_plan_free(&p);
 		return da_seterr(err, DA_E_NOMEM, "prune: out of memory");
 	}
-	rc = audit(arg, "journal.pruned", p.forced ? "failure" : "success",
+	rc = audit(j, arg, "journal.pruned", p.forced ? "failure" : "success",
 	    detail, &ticket);
 	free(detail);
 	if (rc != DA_OK) {

@@ -316,6 +316,14 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 		return;
 	}
 	if (memcmp(prev, st->h, JRN_HASH_LEN) != 0) {
+		if (st->anchored && s == st->anchor.seq + 1 &&
+		    strcmp(st->res->started, "anchor") == 0) {
+			fail(st, JRN_V_ANCHOR, s, seg, off, "the prev of seq %llu "
+			    "is not the head journal.anchor gives for seq %llu "
+			    "(a forged anchor file, or that record was changed)",
+			    (unsigned long long)s, (unsigned long long)(s - 1));
+			return;
+		}
 		if (s == 1) {
 			fail(st, JRN_V_GENESIS, 1, seg, off, "the prev of seq 1 is "
 			    "not the genesis of this journal (journal.meta)");
