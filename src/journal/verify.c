@@ -176,6 +176,14 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 		    sseq == s - 1 ? " with another head" : "");
 		return -1;
 	}
+	if (epoch != st->next_epoch && st->res->seals == 0 && st->anchored &&
+	    strcmp(st->res->started, "anchor") == 0) {
+		fail(st, JRN_V_ANCHOR, s, seg, off, "the first seal after "
+		    "journal.anchor has epoch %llu, the anchor says %llu (a "
+		    "forged anchor file)", (unsigned long long)epoch,
+		    (unsigned long long)st->next_epoch);
+		return -1;
+	}
 	if (epoch != st->next_epoch) {
 		fail(st, JRN_V_EPOCH, s, seg, off, "epoch gap: the seal at seq "
 		    "%llu has epoch %llu, %llu expected (seals or epochs "
@@ -509,7 +517,8 @@ choose_start(struct vstate *st, const unsigned char *k0,
 		res->skipped_segments = i;
 		return 0;
 	}
-	if (n == 0 || first == 1)
+	if (n == 0 || (first == 1 && (!st->anchored ||
+	    seg_index(segs, n, st->anchor.seq + 1) == n)))
 		return 0;
 	if (!st->anchored) {
 		fail(st, JRN_V_MISSING, 1, segs[0], 0, "missing range 1..%llu: "
