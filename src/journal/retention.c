@@ -191,6 +191,8 @@ jrn_prune_plan_make(const char *dir, const struct jrn_retention *pol,
 			if (total <= target)
 				break;
 		}
+		if (forced)
+			why = "hard_max_bytes";
 		if (p->reason == NULL || forced)
 			p->reason = why;
 		total -= si[k].size;
