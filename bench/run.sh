@@ -500,7 +500,7 @@ if ! skip journal; then
 		# shellcheck disable=SC2046
 		if gcc -std=gnu11 -O2 -D_GNU_SOURCE -Isrc -o "$OUT/journal_append" \
 		    bench/journal_append.c src/journal/[a-z]*.c src/json/[a-z]*.c \
-		    src/base/[a-z]*.c -lcrypto -lpthread 2>"$T/ja.err"; then
+		    src/base/[a-z]*.c -lcrypto -lzstd -lpthread 2>"$T/ja.err"; then
 			mkdir -p "$T/ja"
 			log "journal append ($JOURNAL_N records)"
 			out "\`build/bench/journal_append -n $JOURNAL_N -d DIR -b $DA_ORIG\` (journal on the same file system as above):"
