@@ -119,14 +119,14 @@ jrn__maint_start(struct journal *j, const struct jrn_opts *o, char *err)
 	if ((rc = pthread_create(&j->j_mthread, NULL, maint_main, j)) != 0)
 		return da_seterr(err, DA_E_IO, "journal maintenance thread: %s",
 		    strerror(rc));
-	j->j_mstarted = 1;
+	__atomic_store_n(&j->j_mstarted, 1, __ATOMIC_RELEASE);
 	return DA_OK;
 }
 
 void
 jrn__maint_kick(struct journal *j)
 {
-	if (!j->j_mstarted)
+	if (!__atomic_load_n(&j->j_mstarted, __ATOMIC_ACQUIRE))
 		return;
 	pthread_mutex_lock(&j->j_mmu);
 	j->j_mkick = 1;
@@ -138,11 +138,11 @@ void
 jrn__maint_stop(struct journal *j)
 {
 	__atomic_store_n(&j->j_mclosing, 1, __ATOMIC_RELEASE);
-	if (!j->j_mstarted)
+	if (!__atomic_load_n(&j->j_mstarted, __ATOMIC_ACQUIRE))
 		return;
 	pthread_mutex_lock(&j->j_mmu);
 	pthread_cond_broadcast(&j->j_mcv);
 	pthread_mutex_unlock(&j->j_mmu);
 	pthread_join(j->j_mthread, NULL);
-	j->j_mstarted = 0;
+	__atomic_store_n(&j->j_mstarted, 0, __ATOMIC_RELEASE);
 }

@@ -549,8 +549,28 @@ choose_start(struct vstate *st, const unsigned char *k0,
 	return 0;
 }
 
+static int verify_once(const char *dir, const unsigned char *k0,
+    const struct jrn_verify_checkpoint *from,
+    struct jrn_verify_result *res, char *err);
+
 int
 jrn_verify_ex(const char *dir, const unsigned char *k0,
+    const struct jrn_verify_checkpoint *from,
+    struct jrn_verify_result *res, char *err)
+{
+	int rc, tries = 0;
+
+	/* a segment that vanished between listing and opening was pruned
+	 * meanwhile (retention in the running daemon): start over, from the
+	 * new anchor */
+	while ((rc = verify_once(dir, k0, from, res, err)) == DA_E_NOTFOUND &&
+	    ++tries < 3 && jrn_meta_read(dir, NULL, NULL, NULL) == DA_OK)
+		;
+	return rc;
+}
+
+static int
+verify_once(const char *dir, const unsigned char *k0,
     const struct jrn_verify_checkpoint *from,
     struct jrn_verify_result *res, char *err)
 {
