@@ -212,10 +212,13 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 		}
 	} else if (st->km_pend) {
 		fail(st, JRN_V_SEAL_MAC, st->km_seq, st->km_seg, st->km_off,
-		    "seal MAC invalid: the first seal (seq %llu, epoch 0) does "
-		    "not verify but the seal at seq %llu (epoch %llu) does: "
-		    "records 1..%llu were changed", (unsigned long long)st->km_seq,
+		    "seal MAC invalid: the first seal (seq %llu, epoch %llu) "
+		    "does not verify but the seal at seq %llu (epoch %llu) "
+		    "does: records %llu..%llu were changed",
+		    (unsigned long long)st->km_seq,
+		    (unsigned long long)st->km_epoch,
 		    (unsigned long long)s, (unsigned long long)epoch,
+		    (unsigned long long)st->res->first_seq,
 		    (unsigned long long)(st->km_seq - 1));
 		return -1;
 	}
