@@ -142,13 +142,16 @@ status_text(const char *dir, const struct jrn_status *st)
 	else
 		printf("key        %s\n", st->key_state == 0 ? "no seal.key "
 		    "(unsealed journal)" : "seal.key unreadable here");
-	if (st->anchored == 1)
-		printf("anchor     pruned through seq %llu (head %s, epoch %s%s, "
-		    "prune record seq %llu)\n",
+	if (st->anchored == 1 && st->anchor_has_epoch)
+		printf("anchor     pruned through seq %llu (head %s, next seal "
+		    "epoch %llu, prune record seq %llu)\n",
 		    (unsigned long long)st->anchor_seq, st->anchor_head,
-		    st->anchor_has_epoch ? "" : "none",
-		    st->anchor_has_epoch ? "set" : "", (unsigned long long)
-		    st->anchor_record_seq);
+		    (unsigned long long)st->anchor_epoch,
+		    (unsigned long long)st->anchor_record_seq);
+	else if (st->anchored == 1)
+		printf("anchor     pruned through seq %llu (head %s, unsealed, "
+		    "prune record seq %llu)\n", (unsigned long long)st->anchor_seq,
+		    st->anchor_head, (unsigned long long)st->anchor_record_seq);
 	else if (st->anchored == 0)
 		printf("anchor     none (never pruned)\n");
 	else

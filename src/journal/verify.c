@@ -160,6 +160,7 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 			st->res->seals++;
 			st->res->last_sealed_seq = sseq;
 			st->last_seal_line = s;
+			st->next_epoch = epoch + 1;	/* as claimed */
 		}
 		return 0;
 	}
