@@ -395,17 +395,38 @@ verify_segment(struct vstate *st, const char *dir, const char *seg,
 		return da_seterr(err, DA_E_NOMEM, "verify: out of memory");
 	}
 	lr.l_src = src;
-	/* resuming inside a segment: its earlier lines were verified */
+	/* resuming inside a segment: its earlier lines were verified; the
+	 * line ending at the checkpoint must still be its seal record */
 	while (skip > 0 && (r = jrn__lines_next(&lr, &line, &len, &off)) == 1) {
 		first = 0;
 		if (off + len + 1 >= skip)
 			break;
 	}
-	if (skip > 0 && r != 1) {
-		jrn__lines_free(&lr);
-		jrn__src_close(src);
-		return da_seterr(err, DA_E_CORRUPT, "%s: shorter than the "
-		    "checkpoint offset %llu", path, (unsigned long long)skip);
+	if (skip > 0) {
+		unsigned char prev[JRN_HASH_LEN], h[JRN_HASH_LEN];
+		const char *prev_hex;
+		char why[96];
+		uint64_t s;
+
+		if (r != 1 || off + len + 1 != skip ||
+		    jrn__line_frame(line, len, &s, &prev_hex, why) < 0 ||
+		    s != st->expect - 1) {
+			fail(st, JRN_V_MODIFIED, st->expect - 1, seg, r == 1 ? off :
+			    jrn__lines_pos(&lr), "the verify checkpoint's seal "
+			    "record (seq %llu, ending at byte %llu) is not there "
+			    "any more: records up to it were changed or removed",
+			    (unsigned long long)(st->expect - 1),
+			    (unsigned long long)skip);
+			goto done;
+		}
+		jrn__unhex(prev_hex, prev);
+		jrn__md_step(&st->md, prev, line, len + 1, h);
+		if (memcmp(h, st->h, JRN_HASH_LEN) != 0) {
+			fail(st, JRN_V_MODIFIED, s, seg, off, "record %llu (the "
+			    "verify checkpoint's seal) was changed since the "
+			    "checkpoint", (unsigned long long)s);
+			goto done;
+		}
 	}
 	for (;;) {
 		while (!st->done &&
@@ -462,6 +483,7 @@ verify_segment(struct vstate *st, const char *dir, const char *seg,
 			    " (and a newer segment follows)");
 		break;
 	}
+done:
 	st->res->bytes += lr.l_off + lr.l_end;
 	jrn__lines_free(&lr);
 	jrn__src_close(src);

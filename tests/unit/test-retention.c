@@ -432,6 +432,26 @@ TEST(checkpoint_resumes_after_seal)
 	ASSERT(vr2.bad_seq > cp.seq);
 	free(b);
 	free(s);
+	/* the checkpoint's own seal record changed: caught */
+	{
+		char *seg = strdup(cp.segment), *q;	/* not compressed here */
+
+		b = slurp(seg, &len);
+		ASSERT(cp.offset <= len);
+		/* the seal line ends at cp.offset: change a digit of its time */
+		q = memmem(b + (cp.offset > 400 ? cp.offset - 400 : 0),
+		    cp.offset - (cp.offset > 400 ? cp.offset - 400 : 0),
+		    "\"journal.seal\"", 14);
+		ASSERT(q != NULL);
+		q[1] = 'J';
+		spit(seg, b, len);
+		ASSERT_EQ(jrn_verify_ex(jdir, k0, &cp, &vr2, err), DA_OK);
+		ASSERT(!vr2.ok);
+		ASSERT_EQ(vr2.bad_seq, cp.seq);
+		ASSERT_CONTAINS(vr2.why, "checkpoint");
+		free(b);
+		free(seg);
+	}
 	/* another key's checkpoint: ignored, from the beginning */
 	ASSERT_EQ(jrn_seal_keygen(other, err), DA_OK);
 	cp2 = cp;
