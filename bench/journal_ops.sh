@@ -28,6 +28,7 @@ LIBS="$(pkg-config --libs openssl libzstd) -lpthread"
 CORE="src/journal/*.c src/json/*.c src/base/*.c"
 make -s build/dockaudit >/dev/null
 DA=build/dockaudit
+command -v zstd >/dev/null || { echo "journal_ops.sh: needs the zstd command (apt-get install zstd) for its baseline" >&2; exit 1; }
 
 best3() { # best3 CMD...: best wall-clock seconds of 3 runs
 	local best= t0 t1 d
