@@ -401,6 +401,8 @@ jrn__zst_cleanup(int dirfd, const char *dir, char *err)
 		}
 	}
 	closedir(d);
+	/* a prune cut short while writing its anchor (the old one stands) */
+	removed += unlinkat(dirfd, JRN_ANCHOR ".tmp", 0) == 0;
 	if (removed > 0 && sync_dir(dirfd) < 0)
 		return da_seterr(err, DA_E_IO, "%s: %s", dir, strerror(errno));
 	return DA_OK;
