@@ -98,6 +98,9 @@ test_jops_compression_search_verify() {
     check_eq "search reads through compressed segments: all 20 container.create records" 20 "$out"
     out=$("$DOCKAUDIT" search --journal "$JOJ" --action container.create --format ndjson 2>&1 | grep -c '"jocomp-1"')
     check_true "search --action finds the first call, in a compressed segment" "[ $out -ge 1 ]"
+    out=$("$DOCKAUDIT" tail --journal "$JOJ" -n 100 2>&1 | jq -s -c '[length, (map(.seq) | . == [range(.[0]; .[0] + 100)]), .[-1].seq]')
+    jq_check "tail -n 100 counts through compressed segments: 100 consecutive seqs up to the head" "$out" \
+        ".[0] == 100 and .[1] and .[2] >= $(printf '%s' "$st" | jq .head.seq)"
     out=$(_jo_verify_key)
     check_rc "verify --key passes over compressed segments" $? "$out"
     check_contains "verify prints the OK line" "OK: " "$out"
