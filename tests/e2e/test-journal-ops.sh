@@ -139,7 +139,7 @@ test_jops_retention_size_cursor_hardcap() {
     mkdir -p "$JOJ/cursors"
     echo 5 >"$JOJ/cursors/e2e.out"
     pid=$(_jo_start) || { fail "dockaudit starts with journal.retention" "$(tail -n 20 "$JOLOG")"; return; }
-    _jo_load josize 25
+    _jo_load josize 18
     sleep 2.5
     check "a cursor at seq 5 holds retention back: seq 6 is still there" _jo_poll 1 '.oldest.seq <= 6'
     check_eq "no journal.pruned record removed anything past the cursor" "" \
@@ -168,7 +168,7 @@ test_jops_retention_size_cursor_hardcap() {
     hard_max_bytes: 40KiB
     check_interval: 1s' >"$JOCFG"
     pid=$(_jo_start) || { fail "dockaudit restarts with hard_max_bytes" "$(tail -n 20 "$JOLOG")"; return; }
-    _jo_load johard 30
+    _jo_load johard 20
     r=$(_jo_first_rec '.kind=="audit" and .action=="journal.pruned" and .detail.level=="alert"')
     echo "        (cursor $oldest; prunes: $(recs "$JOJ" | jq -c 'select(.action=="journal.pruned") | [.seq, .detail.reason, .detail.removed.first_seq, .detail.removed.last_seq]' | tr '\n' ' '))"
     echo "        (alert record detail: $(printf '%s' "$r" | jq -c .detail | cut -c1-400))"
