@@ -3,7 +3,7 @@
 # an ASan/UBSan variant into build-asan/.
 
 CC      ?= cc
-PKGS    := openssl yaml-0.1
+PKGS    := openssl yaml-0.1 libzstd
 BUILD   ?= build
 CSTD    := -std=gnu11
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

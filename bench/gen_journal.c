@@ -8,7 +8,10 @@
  * session record too) by 8 people, mostly through sudo, some from CI
  * containers, over ~60 actions; ~88% success, ~8% failure, ~2% denied,
  * ~1% left pending; one record every ~50 ms from 2026-11-28T00:00:00Z;
- * an audit record every 10,000.  Deterministic for a given SEED. */
+ * an audit record every 10,000.  Deterministic for a given SEED (the
+ * record contents; ids and seals are random).  With GEN_K0=FILE set the
+ * journal gets a sealing key (seals every 1000 records) and k0 goes to
+ * FILE; GEN_SEGMENT_BYTES=N sets the rotation size (default 64 MiB). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include "base/err.h"
 #include "event/record.h"
 #include "journal/journal.h"
+#include "journal/seal.h"
 
 #define GEN_T0	((int64_t)1795824000 * 1000000000)	/* 2026-11-28T00:00:00Z */
 
@@ -125,9 +129,27 @@ main(int argc, char **argv)
 		fprintf(stderr, "gen_journal: %s\n", err);
 		return 1;
 	}
+	if (getenv("GEN_K0") != NULL) {
+		/* sealed, like a journal from `dockaudit init`; k0 to $GEN_K0 */
+		unsigned char k0[JRN_SEAL_KEY_LEN];
+		FILE *kf;
+		char hx[JRN_HEX_LEN];
+
+		if (jrn_seal_keygen(k0, err) != DA_OK ||
+		    jrn_seal_init(argv[1], k0, err) != DA_OK ||
+		    (kf = fopen(getenv("GEN_K0"), "w")) == NULL) {
+			fprintf(stderr, "gen_journal: sealing key: %s\n", err);
+			return 1;
+		}
+		jrn_hex(k0, hx);
+		fprintf(kf, "{\"epoch\":0,\"key\":\"%s\"}\n", hx);
+		fclose(kf);
+	}
 	jrn_opts_default(&o);
 	o.dir = argv[1];
 	o.fsync = 0;
+	if (getenv("GEN_SEGMENT_BYTES") != NULL)	/* rotation size */
+		o.segment_max_bytes = strtoull(getenv("GEN_SEGMENT_BYTES"), NULL, 10);
 	if (jrn_open(&j, &o, &rec, err) != DA_OK) {
 		fprintf(stderr, "gen_journal: %s\n", err);
 		return 1;

@@ -5,7 +5,7 @@
  * src/json and src/base:
  *   gcc -std=gnu11 -O2 -D_GNU_SOURCE -Isrc bench/journal_append.c \
  *       src/journal/[a-z]*.c src/json/[a-z]*.c src/base/[a-z]*.c \
- *       -lcrypto -lpthread -o build/journal_append
+ *       -lcrypto -lzstd -lpthread -o build/journal_append
  * Run: build/journal_append [-n RECORDS] [-d DIR] [-b DOCKAUDIT] [-k]
  *
  * Appends RECORDS (default 1,000,000) realistic ~600-byte api records from

@@ -15,7 +15,9 @@
 #      image (BENCH_IMAGE_MIB, 500 MiB of random data + busybox), best of 3,
 #      and dockaudit's peak memory while streaming;
 #   4. journal append rate (bench/journal_append.c, if present) and search
-#      speed (bench/search.sh, if present).
+#      speed (bench/search.sh, if present);
+#   6. verify over zstd-compressed segments vs zstd -dc | sha256sum, and
+#      the compression ratio (bench/journal_ops.sh).
 # Everything printed is also written to bench/RESULTS.md (date, machine,
 # versions, commands).  Installs nothing; assumes `make` was run (needs
 # build/dockaudit, gcc, dockerd, docker, haproxy, busybox-static).  Stops
@@ -25,9 +27,10 @@
 #   DOCKAUDIT=path        binary to test (build/dockaudit)
 #   BENCH_QUICK=1         small sample counts and a 64 MiB image (smoke test)
 #   BENCH_IMAGE_MIB=N     size of the random payload of the streamed image (500)
-#   BENCH_SKIP=list       skip sections: latency,stream,rss,journal,search
+#   BENCH_SKIP=list       skip sections: latency,stream,rss,journal,search,jops
 #   BENCH_SEARCH_N=N      records for bench/search.sh (200000)
 #   BENCH_JOURNAL_N=N     records for bench/journal_append (1000000)
+#   BENCH_JOPS_N=N        records for bench/journal_ops.sh (300000)
 #   BENCH_RESULTS=file    where to write the report (bench/RESULTS.md; "-" = none)
 #   BENCH_KEEP=1          keep the temporary directory (samples, logs, journal)
 # Logs, raw latency samples (ns, in call order) and the journals' last
@@ -44,6 +47,7 @@ QUICK=${BENCH_QUICK:-0}
 IMAGE_MIB=${BENCH_IMAGE_MIB:-500}
 SEARCH_N=${BENCH_SEARCH_N:-200000}
 JOURNAL_N=${BENCH_JOURNAL_N:-1000000}
+JOPS_N=${BENCH_JOPS_N:-300000}
 # samples per target (measured, after warm-up)
 N_READ=5000 N_MUT=1000 N_NEWCONN=2000 N_NEWCONN_MUT=500 WARM=300 RSS_CONNS=1000
 if [ "$QUICK" = 1 ]; then
@@ -500,7 +504,7 @@ if ! skip journal; then
 		# shellcheck disable=SC2046
 		if gcc -std=gnu11 -O2 -D_GNU_SOURCE -Isrc -o "$OUT/journal_append" \
 		    bench/journal_append.c src/journal/[a-z]*.c src/json/[a-z]*.c \
-		    src/base/[a-z]*.c -lcrypto -lpthread 2>"$T/ja.err"; then
+		    src/base/[a-z]*.c -lcrypto -lzstd -lpthread 2>"$T/ja.err"; then
 			mkdir -p "$T/ja"
 			log "journal append ($JOURNAL_N records)"
 			out "\`build/bench/journal_append -n $JOURNAL_N -d DIR -b $DA_ORIG\` (journal on the same file system as above):"
@@ -543,6 +547,21 @@ if ! skip search; then
 		fi
 	else
 		out "bench/search.sh does not exist yet: skipped."
+	fi
+fi
+
+if ! skip jops; then
+	out ""
+	out "## 6. Compressed segments ($JOPS_N records, bench/journal_ops.sh)"
+	out ""
+	log "compressed segments ($JOPS_N records)"
+	if bash bench/journal_ops.sh "$JOPS_N" >"$T/jops.out" 2>&1; then
+		while IFS= read -r l; do out "$l"; done < <(grep -v '^gen_journal' "$T/jops.out")
+	else
+		out "bench/journal_ops.sh failed:"
+		out '```'
+		while IFS= read -r l; do out "$l"; done < <(tail -n 20 "$T/jops.out")
+		out '```'
 	fi
 fi
 

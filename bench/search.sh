@@ -15,8 +15,8 @@ work=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/dockaudit-bench-search.XXXXXX")}
 mkdir -p "$work"
 [ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
 CC=${CC:-cc}
-CFLAGS="-std=gnu11 -O2 -g -D_GNU_SOURCE -Isrc $(pkg-config --cflags openssl)"
-LIBS="$(pkg-config --libs openssl) -lpthread"
+CFLAGS="-std=gnu11 -O2 -g -D_GNU_SOURCE -Isrc $(pkg-config --cflags openssl libzstd)"
+LIBS="$(pkg-config --libs openssl libzstd) -lpthread"
 CORE="src/journal/*.c src/json/*.c src/base/*.c"
 
 # The search binary: dockaudit itself when the tree links, else a driver

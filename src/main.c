@@ -17,6 +17,7 @@ static const struct {
 	{ "tail", cli_tail, "show (and follow) the newest records" },
 	{ "verify", cli_verify, "check the journal's hash chain" },
 	{ "check", cli_check, "validate a configuration file" },
+	{ "journal", cli_journal, "journal status, prune (retention)" },
 };
 
 static void

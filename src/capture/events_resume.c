@@ -249,6 +249,53 @@ scan_block(struct scan *sc, char *data, size_t len, size_t *keep)
 	*keep = p;
 }
 
+/* A compressed (closed) segment cannot be read backwards: decompress it
+ * whole, within what is left of the budget, and scan that from its end. */
+static int
+scan_compressed(struct scan *sc, const char *dir, const char *name,
+    int64_t *budget, char *err)
+{
+	struct jrn_segread *sr;
+	struct buf b;
+	size_t keep;
+	ssize_t n;
+	int rc;
+
+	if ((rc = jrn_segment_open(&sr, dir, name, err)) != DA_OK)
+		return rc == DA_E_NOTFOUND ? DA_OK : rc;
+	buf_init(&b, (size_t)*budget + SCAN_BLOCK);
+	for (;;) {
+		if ((int64_t)b.len >= *budget) {
+			*budget = 0;	/* too big to look at: the hint decides */
+			goto out;
+		}
+		if (buf_reserve(&b, SCAN_BLOCK) != DA_OK) {
+			rc = da_seterr(err, DA_E_NOMEM, "%s/%s: out of memory",
+			    dir, name);
+			goto out;
+		}
+		if ((n = jrn_segment_read(sr, b.data + b.len, SCAN_BLOCK)) < 0) {
+			rc = da_seterr(err, DA_E_IO, "%s/%s: %s", dir, name,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+	}
+	*budget -= (int64_t)b.len;
+	sc->r->scanned_bytes += (int64_t)b.len;
+	if (b.len > 0 && b.data[b.len - 1] == '\n') {
+		scan_block(sc, b.data, b.len, &keep);
+		if (!sc->done && keep > 1)
+			scan_line(sc, b.data, keep - 1);
+	}
+out:
+	buf_free(&b);
+	jrn_segment_close(sr);
+	return rc;
+}
+
 static int
 scan_segment(struct scan *sc, const char *dir, const char *name,
     int64_t *budget, char *err)
@@ -259,6 +306,8 @@ scan_segment(struct scan *sc, const char *dir, const char *name,
 	off_t off;
 	int fd, first = 1, rc = DA_OK;
 
+	if (strstr(name, ".zst") != NULL)
+		return scan_compressed(sc, dir, name, budget, err);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		if (errno == ENOENT)

@@ -12,5 +12,6 @@ int	cli_search(int argc, char **argv);	/* cli/search.c */
 int	cli_tail(int argc, char **argv);	/* cli/tail.c */
 int	cli_verify(int argc, char **argv);	/* cli/verify.c */
 int	cli_check(int argc, char **argv);	/* cli/check.c */
+int	cli_journal(int argc, char **argv);	/* cli/journal.c */
 
 #endif

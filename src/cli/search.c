@@ -309,18 +309,25 @@ search_args(struct search *s, int argc, char **argv)
 static int
 seg_first_time(const char *dir, const char *name, char *out, size_t size)
 {
-	char path[4096], *head = NULL, *nl;
+	char *head = NULL, *nl, err[DA_ERRLEN];
 	const struct json *t;
 	struct json *root = NULL;
-	ssize_t n = -1;
-	int fd, ok = 0;
+	struct jrn_segread *sr;
+	ssize_t n = -1, got;
+	int ok = 0;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    sizeof(path) || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (jrn_segment_open(&sr, dir, name, err) != DA_OK)
 		return 0;
-	if ((head = malloc(SEARCH_HEAD_MAX)) != NULL)
-		n = pread(fd, head, SEARCH_HEAD_MAX, 0);
-	close(fd);
+	if ((head = malloc(SEARCH_HEAD_MAX)) != NULL) {
+		/* up to the first newline (a .zst gives it in pieces) */
+		n = 0;
+		while (n < (ssize_t)SEARCH_HEAD_MAX &&
+		    memchr(head, '\n', (size_t)n) == NULL &&
+		    (got = jrn_segment_read(sr, head + n,
+		    SEARCH_HEAD_MAX - (size_t)n)) > 0)
+			n += got;
+	}
+	jrn_segment_close(sr);
 	if (n > 0 && (nl = memchr(head, '\n', (size_t)n)) != NULL &&
 	    (root = json_parse(head, (size_t)(nl - head), NULL)) != NULL &&
 	    json_type(t = json_get(root, "time")) == JSON_STRING &&

@@ -136,21 +136,20 @@ tail_args(struct tail *t, int argc, char **argv)
 static uint64_t
 count_lines(const char *dir, const char *name, char *buf)
 {
-	char path[4096];
+	struct jrn_segread *sr;
+	char err[DA_ERRLEN];
 	uint64_t n = 0;
 	ssize_t got;
-	int fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
-	    sizeof(path) || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (jrn_segment_open(&sr, dir, name, err) != DA_OK)
 		return 0;
-	while ((got = read(fd, buf, TAIL_COUNT_BUF)) > 0 ||
+	while ((got = jrn_segment_read(sr, buf, TAIL_COUNT_BUF)) > 0 ||
 	    (got < 0 && errno == EINTR)) {
 		for (const char *p = buf, *e = buf + (got > 0 ? got : 0);
 		    (p = memchr(p, '\n', (size_t)(e - p))) != NULL; p++)
 			n++;
 	}
-	close(fd);
+	jrn_segment_close(sr);
 	return n;
 }
 

@@ -16,7 +16,7 @@
 
 enum ctype { C_STR, C_UNIX, C_LISTEN, C_BOOL, C_SIZE, C_DURATION,
 	C_DURATION_MS, C_INT,
-	C_MODE, C_LEVEL, C_ONFAIL };
+	C_MODE, C_LEVEL, C_ONFAIL, C_COMPRESS };
 
 struct ckey {
 	const char	*key;
@@ -48,6 +48,21 @@ static const struct ckey schema[] = {
 	  "or this long after the last seal, when records were added since" },
 	{ "journal.fsync", C_BOOL, OFF(fsync), "true",
 	  "fdatasync every batch (group commit); false loses durability" },
+	{ "journal.compress", C_COMPRESS, OFF(compress), "none",
+	  "compress closed segments: zstd or none (the newest is never "
+	  "compressed; every reader decompresses transparently)" },
+	{ "journal.retention.max_age", C_DURATION, OFF(retention_max_age_s), "0",
+	  "prune whole segments whose last record is older (e.g. 30d; 0 = keep)" },
+	{ "journal.retention.max_bytes", C_SIZE, OFF(retention_max_bytes), "0",
+	  "prune the oldest segments while the journal is larger (0 = no limit); "
+	  "never past a consumer cursor" },
+	{ "journal.retention.hard_max_bytes", C_SIZE,
+	  OFF(retention_hard_max_bytes), "0",
+	  "past this size prune even records cursors have not delivered, with "
+	  "an alert record (0 = cursors always win)" },
+	{ "journal.retention.check_interval", C_DURATION,
+	  OFF(retention_interval_s), "60s",
+	  "how often retention runs (also after every rotation)" },
 	{ "journal.on_failure", C_ONFAIL, OFF(on_failure_block), "block",
 	  "journal unwritable: block (refuse mutating calls, 503) or allow" },
 	{ "socket.mode", C_MODE, OFF(socket_mode), "0660",
@@ -325,6 +340,15 @@ config_set(struct config *cfg, const char *key, const char *v,
 			    "%s: %s: unknown level '%s' (expected none, metadata, "
 			    "request or request_response)", origin, key, v);
 		return DA_OK;
+	case C_COMPRESS:
+		if (strcmp(v, "zstd") == 0)
+			cfg->compress = 1;
+		else if (strcmp(v, "none") == 0)
+			cfg->compress = 0;
+		else
+			return da_seterr(err, DA_E_INVAL,
+			    "%s: %s: '%s' (expected zstd or none)", origin, key, v);
+		return DA_OK;
 	case C_ONFAIL:
 		if (strcmp(v, "block") == 0)
 			cfg->on_failure_block = 1;
@@ -531,6 +555,14 @@ config_validate(const struct config *cfg, char *err)
 			    "listen %s is also the backend: move dockerd to a "
 			    "private socket (dockerd -H unix:///run/dockaudit/docker.sock)",
 			    cfg->listen[i]);
+	if (cfg->retention_hard_max_bytes > 0 && cfg->retention_max_bytes >
+	    cfg->retention_hard_max_bytes)
+		return da_seterr(err, DA_E_INVAL,
+		    "journal.retention: hard_max_bytes must be at least max_bytes "
+		    "(the hard cap is the ceiling above the normal limit)");
+	if (cfg->retention_interval_s < 1)
+		return da_seterr(err, DA_E_INVAL,
+		    "journal.retention.check_interval must be at least 1s");
 	if (cfg->level_write == LEVEL_NONE)
 		return da_seterr(err, DA_E_INVAL,
 		    "audit.level: none is not allowed for mutating calls "

@@ -24,6 +24,11 @@ struct config {
 	int64_t		 seal_every;
 	int64_t		 seal_interval_ms;
 	int		 fsync;
+	int		 compress;			/* JRN_COMPRESS_* */
+	int64_t		 retention_max_age_s;		/* 0: off */
+	uint64_t	 retention_max_bytes;
+	uint64_t	 retention_hard_max_bytes;
+	int64_t		 retention_interval_s;
 	int		 on_failure_block;
 	int		 socket_mode;
 	char		*socket_group;			/* name or number; NULL = none */

@@ -249,6 +249,15 @@ start_events(struct events **evs, struct loop **evloop, pthread_t *thread,
 	return DA_OK;
 }
 
+/* Retention's journal.pruned records (journal/retention.h). */
+static int
+journal_audit(struct journal *j, void *arg, const char *action,
+    const char *outcome, const char *detail_json, uint64_t *ticket)
+{
+	(void)arg;
+	return selfaudit(j, action, outcome, detail_json, ticket);
+}
+
 static int
 serve(struct config *cfg, const char *config_file)
 {
@@ -294,6 +303,12 @@ serve(struct config *cfg, const char *config_file)
 	    cfg->commit_delay_ms * 1000000 : -1;
 	jo.seal_every = cfg->seal_every > 0 ? (uint64_t)cfg->seal_every : 0;
 	jo.seal_interval_ns = cfg->seal_interval_ms * 1000000;
+	jo.compress = cfg->compress;
+	jo.retention_max_age_ns = cfg->retention_max_age_s * 1000000000LL;
+	jo.retention_max_bytes = cfg->retention_max_bytes;
+	jo.retention_hard_max_bytes = cfg->retention_hard_max_bytes;
+	jo.maint_interval_ns = cfg->retention_interval_s * 1000000000LL;
+	jo.audit = journal_audit;
 	if (jrn_open(&j, &jo, &rec, err) != DA_OK) {
 		log_warnx("journal %s: %s", cfg->journal_dir, err);
 		return 1;

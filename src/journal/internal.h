@@ -9,14 +9,18 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/buf.h"
 #include "journal/io.h"
 #include "journal/journal.h"
+#include "journal/retention.h"
 
 #define JRN_META		"journal.meta"
 #define JRN_CURSORS		"cursors"
-#define JRN_SEGNAME_LEN		24	/* 16 hex + ".jsonl" + NUL, rounded */
+#define JRN_SEGNAME_LEN		32	/* 16 hex + ".jsonl.zst" + NUL, rounded */
+#define JRN_ZST_SUFFIX		".zst"
+#define JRN_ANCHOR		"journal.anchor"
 #define JRN_DEFAULT_SEG_BYTES	(64ull << 20)
 #define JRN_DEFAULT_SEG_AGE	(24ll * 3600 * 1000000000)
 #define JRN_DEFAULT_QUEUE	1000000
@@ -101,6 +105,22 @@ struct journal {
 	/* writer thread only */
 	unsigned char		 j_skey[32];	/* key of epoch j_sepoch: next seal's */
 	uint64_t		 j_sepoch;
+
+	/* maintenance thread (maint.c): compression and retention */
+	int			 j_compress;
+	int			 j_zlevel;
+	struct jrn_retention	 j_ret;
+	int			 j_retain;	/* some retention limit is set */
+	int64_t			 j_maint_interval;
+	jrn_audit_fn		 j_audit;
+	void			*j_audit_arg;
+	pthread_t		 j_mthread;
+	int			 j_mstarted;
+	pthread_mutex_t		 j_mmu;
+	pthread_cond_t		 j_mcv;
+	int			 j_mkick;	/* under j_mmu: a rotation happened */
+	int			 j_mclosing;	/* atomic */
+	uint64_t		 j_cur_first;	/* atomic: first seq of the current segment */
 };
 
 #define JRN_SEAL_CAP		512	/* bytes of a seal entry's members */
@@ -138,8 +158,10 @@ int	jrn__fsync_dir(const struct jrn_io *io, int dirfd);
 /* Complete lines of a file, read in big chunks (segment.c).  At the end of
  * the file next returns 0 and leaves any partial line buffered; calling it
  * again later picks up appended bytes. */
+struct jrn__src;
 struct jrn__lines {
 	int		 l_fd;
+	struct jrn__src	*l_src;		/* non-NULL: decompress through it */
 	char		*l_buf;
 	size_t		 l_cap, l_start, l_end;
 	uint64_t	 l_off;		/* file offset of l_buf[0] */
@@ -156,8 +178,36 @@ int	jrn__lines_next(struct jrn__lines *l, const char **line, size_t *len,
 /* Offset just past the last complete line returned. */
 #define jrn__lines_pos(l)	((l)->l_off + (l)->l_start)
 
+/* zseg.c: a segment's bytes, decompressed when it is a .zst */
+int	jrn__is_zst(const char *name);
+void	jrn__seg_sibling(const char *name, char out[JRN_SEGNAME_LEN]);
+/* Open name in dirfd, or its other form if name is gone; opened (may be
+ * NULL) gets the name actually opened.  DA_E_NOTFOUND if neither exists. */
+int	jrn__src_open(struct jrn__src **out, int dirfd, const char *dir,
+	    const char *name, char opened[JRN_SEGNAME_LEN], char *err);
+struct jrn__src *jrn__src_fd(int fd, int zst);	/* takes fd */
+ssize_t	jrn__src_read(struct jrn__src *s, char *buf, size_t n);
+void	jrn__src_close(struct jrn__src *s);
+/* X.jsonl -> X.jsonl.zst (crash-safe, see zseg.c) and back. */
+int	jrn__compress_segment(int dirfd, const char *dir, const char *name,
+	    int level, uint64_t *in_bytes, uint64_t *out_bytes, char *err);
+int	jrn__decompress_segment(int dirfd, const char *dir, const char *zname,
+	    char *err);
+/* Remove leftovers of interrupted (de)compressions. */
+int	jrn__zst_cleanup(int dirfd, const char *dir, char *err);
+
+/* statefile.c */
+struct jrn_anchor;
+int	jrn__anchor_write(const char *dir, const struct jrn_anchor *a,
+	    char *err);
+
 /* meta.c */
 int	jrn__uuid(char out[JRN_ID_LEN], char *err);
+
+/* maint.c */
+int	jrn__maint_start(struct journal *j, const struct jrn_opts *o, char *err);
+void	jrn__maint_stop(struct journal *j);
+void	jrn__maint_kick(struct journal *j);	/* after a rotation */
 
 /* recover.c */
 int	jrn__recover(struct journal *j, const unsigned char genesis[JRN_HASH_LEN],

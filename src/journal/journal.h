@@ -2,7 +2,10 @@
  *
  * Layout (DESIGN.md section 4): a directory (0750) holding
  *   journal.meta          {"v":1,"id":"<uuid>","created":"<rfc3339>","genesis":"<hex>"}
- *   <first-seq %016x>.jsonl   segments (0640), one record per line
+ *   <first-seq %016x>.jsonl   segments (0640), one record per line;
+ *                         closed ones may be compressed to .jsonl.zst
+ *   journal.anchor        after a prune: where the remaining chain starts
+ *                         (retention.h)
  *   cursors/<name>        consumer cursors (see cursor.h)
  *   seal.key              the running sealing key, 0600 (see seal.h); absent
  *                         in journals made before sealing: no seals then
@@ -25,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define JRN_HASH_LEN	32
 #define JRN_HEX_LEN	65	/* 64 hex digits + NUL */
@@ -37,6 +41,15 @@ struct jrn_io;		/* journal/io.h: system calls, replaceable by tests */
  * submit and DA_E_CORRUPT when read. */
 #define JRN_MAX_LINE	(16u << 20)
 
+/* Appends an `audit` record (action, outcome, detail: a JSON object) to
+ * the journal and gives its ticket; the daemon passes selfaudit().  Used
+ * by retention for its journal.pruned records. */
+typedef int (*jrn_audit_fn)(struct journal *j, void *arg, const char *action,
+    const char *outcome, const char *detail_json, uint64_t *ticket);
+
+#define JRN_COMPRESS_NONE	0
+#define JRN_COMPRESS_ZSTD	1
+
 struct jrn_opts {
 	const char	*dir;
 	uint64_t	 segment_max_bytes;	/* rotate when a segment would pass this (default 64 MiB) */
@@ -47,6 +60,15 @@ struct jrn_opts {
 	uint64_t	 seal_every;		/* seal after this many records (default 1000; 0 = default) */
 	int64_t		 seal_interval_ns;	/* or this long after the last seal (default 1 s; 0 = default) */
 	const struct jrn_io *io;		/* NULL: the real system calls */
+	/* maintenance (a background thread, started when either is set) */
+	int		 compress;		/* JRN_COMPRESS_*: closed segments */
+	int		 compress_level;	/* zstd level (0: 3) */
+	int64_t		 retention_max_age_ns;	/* retention.h; 0: off */
+	uint64_t	 retention_max_bytes;
+	uint64_t	 retention_hard_max_bytes;
+	int64_t		 maint_interval_ns;	/* retention check (0: 60 s) */
+	jrn_audit_fn	 audit;			/* needed for retention */
+	void		*audit_arg;
 };
 
 /* Fill o with the defaults above (dir NULL).  jrn_open also takes 0 for
@@ -126,9 +148,18 @@ void	jrn_get_stats(const struct journal *j, struct jrn_stats *st);
 int	jrn_segments(const char *dir, char ***names, size_t *count, char *err);
 void	jrn_segments_free(char **names, size_t count);
 
-/* The first seq a segment file name declares ("%016x.jsonl"), or 0 if the
- * name is not a segment's. */
+/* The first seq a segment file name declares ("%016x.jsonl", or
+ * "%016x.jsonl.zst" once compressed), or 0 if the name is not a segment's. */
 uint64_t jrn_segment_first_seq(const char *name);
+
+/* A segment's bytes, decompressed if it is a .zst (a name that has just
+ * changed form is found under the other one).  read: bytes, 0 at the end,
+ * -1 with errno (EBADMSG: a damaged compressed segment). */
+struct jrn_segread;
+int	jrn_segment_open(struct jrn_segread **out, const char *dir,
+	    const char *name, char *err);
+ssize_t	jrn_segment_read(struct jrn_segread *r, void *buf, size_t n);
+void	jrn_segment_close(struct jrn_segread *r);
 
 /* Hex of a hash (out: JRN_HEX_LEN). */
 void	jrn_hex(const unsigned char h[JRN_HASH_LEN], char out[JRN_HEX_LEN]);

@@ -9,7 +9,10 @@
  * follows.  Once a newer segment exists the current one is final: it is
  * read to its end once more, a partial line left there is reported as
  * DA_E_CORRUPT, and the reader moves on.  The seq comes from the fixed
- * line prefix {"v":1,"seq":N, -- no JSON parse on this path. */
+ * line prefix {"v":1,"seq":N, -- no JSON parse on this path.  Compressed
+ * segments (.jsonl.zst) read the same, decompressed as they stream; a
+ * segment compressed or pruned between listing and opening is found under
+ * its other name or skipped. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,7 +27,9 @@
 struct jrn_reader {
 	char		*r_dir;
 	uint64_t	 r_from;
-	int		 r_fd;			/* -1: no segment yet */
+	int		 r_fd;			/* 1: a segment is open, -1: none yet */
+	int		 r_dirfd;
+	struct jrn__src	*r_src;
 	char		 r_seg[JRN_SEGNAME_LEN];	/* current ("" none) */
 	char		 r_next[JRN_SEGNAME_LEN];	/* newer one, once seen */
 	struct jrn__lines r_lines;
@@ -50,8 +55,11 @@ find_next(struct jrn_reader *r, char out[JRN_SEGNAME_LEN], char *err)
 			}
 		}
 	} else {
+		/* by seq: X.jsonl may have become X.jsonl.zst meanwhile */
+		uint64_t cur = jrn_segment_first_seq(r->r_seg);
+
 		for (size_t i = 0; i < n && !found; i++) {
-			if (strcmp(segs[i], r->r_seg) > 0) {
+			if (jrn_segment_first_seq(segs[i]) > cur) {
 				pick = i;
 				found = 1;
 			}
@@ -66,24 +74,19 @@ find_next(struct jrn_reader *r, char out[JRN_SEGNAME_LEN], char *err)
 static int
 open_seg(struct jrn_reader *r, const char *name, char *err)
 {
-	char path[4096];
-	int fd;
+	struct jrn__src *src;
+	char opened[JRN_SEGNAME_LEN];
+	int rc;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", r->r_dir, name) >=
-	    sizeof(path))
-		return da_seterr(err, DA_E_INVAL, "%s: path too long", r->r_dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno == ENOENT)
-			return DA_E_NOTFOUND;	/* pruned meanwhile */
-		return da_seterr(err, DA_E_IO, "%s: %s", path, strerror(errno));
-	}
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if (r->r_fd >= 0)
-		close(r->r_fd);
-	r->r_fd = fd;
-	snprintf(r->r_seg, sizeof(r->r_seg), "%s", name);
+	if ((rc = jrn__src_open(&src, r->r_dirfd, r->r_dir, name, opened,
+	    err)) != DA_OK)
+		return rc;	/* DA_E_NOTFOUND: pruned meanwhile */
+	jrn__src_close(r->r_src);
+	r->r_src = src;
+	r->r_fd = 1;
+	snprintf(r->r_seg, sizeof(r->r_seg), "%s", opened);
 	r->r_next[0] = '\0';
-	r->r_lines.l_fd = fd;
+	r->r_lines.l_src = src;
 	r->r_lines.l_start = r->r_lines.l_end = 0;
 	r->r_lines.l_off = 0;
 	return DA_OK;
@@ -111,6 +114,13 @@ jrn_reader_open(struct jrn_reader **out, const char *dir, uint64_t from_seq,
 		return da_seterr(err, DA_E_NOMEM, "reader: out of memory");
 	}
 	r->r_fd = -1;
+	if ((r->r_dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = da_seterr(err, DA_E_IO, "%s: %s", dir, strerror(errno));
+		jrn__lines_free(&r->r_lines);
+		free(r->r_dir);
+		free(r);
+		return rc;
+	}
 	r->r_from = from_seq ? from_seq : 1;
 	*out = r;
 	return DA_OK;
@@ -198,8 +208,8 @@ jrn_reader_close(struct jrn_reader *r)
 {
 	if (r == NULL)
 		return;
-	if (r->r_fd >= 0)
-		close(r->r_fd);
+	jrn__src_close(r->r_src);
+	close(r->r_dirfd);
 	jrn__lines_free(&r->r_lines);
 	free(r->r_dir);
 	free(r);

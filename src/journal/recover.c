@@ -19,7 +19,9 @@
  * copied to "<segment>.cut-<offset>" (the segment itself is renamed so when
  * it holds no good line at all), so a tail cut by damage rather than by a
  * crash stays available as evidence.  When the newest segment holds no good
- * line the previous one becomes the newest and is walked the same way. */
+ * line the previous one becomes the newest and is walked the same way
+ * (decompressed first if it was compressed).  Leftovers of interrupted
+ * compressions are removed first (zseg.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -313,9 +315,27 @@ jrn__recover(struct journal *j, const unsigned char genesis[JRN_HASH_LEN],
 
 	memcpy(j->j_head, genesis, JRN_HASH_LEN);
 	j->j_last_seq = 0;
+	if ((rc = jrn__zst_cleanup(j->j_dirfd, j->j_dir, err)) != DA_OK)
+		return rc;
 	if ((rc = jrn_segments(j->j_dir, &segs, &n, err)) != DA_OK)
 		return rc;
 	for (size_t i = n; i > 0 && good == 0; i--) {
+		char plain[JRN_SEGNAME_LEN];
+
+		if (jrn__is_zst(segs[i - 1])) {
+			/* the newest segments held nothing good: appending
+			 * goes on in this closed, compressed one */
+			if ((rc = jrn__decompress_segment(j->j_dirfd, j->j_dir,
+			    segs[i - 1], err)) != DA_OK)
+				break;
+			jrn__seg_sibling(segs[i - 1], plain);
+			free(segs[i - 1]);
+			if ((segs[i - 1] = strdup(plain)) == NULL) {
+				rc = da_seterr(err, DA_E_NOMEM, "recovery: out "
+				    "of memory");
+				break;
+			}
+		}
 		rc = recover_segment(j, segs[i - 1], genesis, rec, &good, err);
 		if (rc != DA_OK)
 			break;

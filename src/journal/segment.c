@@ -6,7 +6,9 @@
  * created with O_EXCL (never reopened by mistake) and the directory is
  * synced so the file survives a crash together with its records.  Anything
  * else in the directory (journal.meta, cursors/, *.cut files kept by
- * recovery) is not a segment and is ignored by the listing. */
+ * recovery) is not a segment and is ignored by the listing.  A closed
+ * segment may be compressed to "<first>.jsonl.zst" (zseg.c); the listing
+ * holds one name per segment, the .jsonl when both forms exist. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -62,7 +64,8 @@ jrn_segment_first_seq(const char *name)
 		else
 			return 0;
 	}
-	if (strcmp(name + 16, ".jsonl") != 0)
+	if (strcmp(name + 16, ".jsonl") != 0 &&
+	    strcmp(name + 16, ".jsonl" JRN_ZST_SUFFIX) != 0)
 		return 0;
 	return v;
 }
@@ -103,6 +106,20 @@ jrn_segments(const char *dir, char ***names, size_t *count, char *err)
 	closedir(d);
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_names);
+	/* both forms of one segment (a compression under way or cut short):
+	 * the .jsonl, which sorts first, is the one that counts */
+	{
+		size_t o = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (o > 0 && jrn_segment_first_seq(v[i]) ==
+			    jrn_segment_first_seq(v[o - 1]))
+				free(v[i]);
+			else
+				v[o++] = v[i];
+		}
+		n = o;
+	}
 	*names = v;
 	*count = n;
 	return DA_OK;
@@ -192,6 +209,8 @@ jrn__seg_create(struct journal *j, uint64_t first_seq, char *err)
 	j->j_seg_len = 0;
 	j->j_seg_dirty = 0;
 	j->j_seg_born = clock_now_ns();
+	__atomic_store_n(&j->j_cur_first, first_seq, __ATOMIC_RELEASE);
+	jrn__maint_kick(j);	/* the previous segment is closed now */
 	return DA_OK;
 }
 
@@ -250,7 +269,9 @@ jrn__lines_next(struct jrn__lines *l, const char **line, size_t *len,
 			l->l_buf = nb;
 			l->l_cap = ncap;
 		}
-		n = read(l->l_fd, l->l_buf + l->l_end, l->l_cap - l->l_end);
+		n = l->l_src != NULL ? jrn__src_read(l->l_src,
+		    l->l_buf + l->l_end, l->l_cap - l->l_end) :
+		    read(l->l_fd, l->l_buf + l->l_end, l->l_cap - l->l_end);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

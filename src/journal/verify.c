@@ -25,8 +25,10 @@
 
 #include "base/err.h"
 #include "journal/internal.h"
+#include "journal/retention.h"
 #include "journal/seal.h"
 #include "journal/verify.h"
+#include "json/json.h"
 
 #define VERIFY_CHUNK	(4u << 20)
 #define TAIL_RETRIES	10	/* re-reads of a partial last line */
@@ -36,6 +38,7 @@ enum pend { P_NONE, P_SEQ, P_CHAIN };
 
 struct vstate {
 	struct jrn_verify_result *res;
+	int		 dirfd;
 	struct jrn__md	 md;
 	unsigned char	 h[JRN_HASH_LEN];
 	uint64_t	 expect;
@@ -57,7 +60,11 @@ struct vstate {
 	/* the first seal failed its MAC: key mismatch unless a later seal
 	 * verifies */
 	int		 km_pend;
-	uint64_t	 km_seq;
+	int		 sealed_now;	/* check_seal confirmed this line */
+	/* journal.anchor */
+	int		 anchored;
+	struct jrn_anchor anchor;
+	uint64_t	 km_seq, km_epoch;
 	char		 km_seg[JRN_SEGNAME_LEN];
 	uint64_t	 km_off;
 };
@@ -153,6 +160,7 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 			st->res->seals++;
 			st->res->last_sealed_seq = sseq;
 			st->last_seal_line = s;
+			st->next_epoch = epoch + 1;	/* as claimed */
 		}
 		return 0;
 	}
@@ -169,6 +177,14 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 		    sseq == s - 1 ? " with another head" : "");
 		return -1;
 	}
+	if (epoch != st->next_epoch && st->res->seals == 0 && st->anchored &&
+	    strcmp(st->res->started, "anchor") == 0) {
+		fail(st, JRN_V_ANCHOR, s, seg, off, "the first seal after "
+		    "journal.anchor has epoch %llu, the anchor says %llu (a "
+		    "forged anchor file)", (unsigned long long)epoch,
+		    (unsigned long long)st->next_epoch);
+		return -1;
+	}
 	if (epoch != st->next_epoch) {
 		fail(st, JRN_V_EPOCH, s, seg, off, "epoch gap: the seal at seq "
 		    "%llu has epoch %llu, %llu expected (seals or epochs "
@@ -179,9 +195,11 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 	}
 	jrn_seal_mac(st->key, epoch, sseq, head, want);
 	if (CRYPTO_memcmp(want, mac, JRN_HASH_LEN) != 0) {
-		if (epoch == 0) {
+		if (st->res->seals == 0 && !st->km_pend) {
+			/* the first seal checked (epoch 0, or the anchor's) */
 			st->km_pend = 1;
 			st->km_seq = s;
+			st->km_epoch = epoch;
 			snprintf(st->km_seg, sizeof(st->km_seg), "%s", seg);
 			st->km_off = off;
 		} else if (!st->km_pend) {
@@ -195,18 +213,74 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 		}
 	} else if (st->km_pend) {
 		fail(st, JRN_V_SEAL_MAC, st->km_seq, st->km_seg, st->km_off,
-		    "seal MAC invalid: the first seal (seq %llu, epoch 0) does "
-		    "not verify but the seal at seq %llu (epoch %llu) does: "
-		    "records 1..%llu were changed", (unsigned long long)st->km_seq,
+		    "seal MAC invalid: the first seal (seq %llu, epoch %llu) "
+		    "does not verify but the seal at seq %llu (epoch %llu) "
+		    "does: records %llu..%llu were changed",
+		    (unsigned long long)st->km_seq,
+		    (unsigned long long)st->km_epoch,
 		    (unsigned long long)s, (unsigned long long)epoch,
+		    (unsigned long long)st->res->first_seq,
 		    (unsigned long long)(st->km_seq - 1));
 		return -1;
 	}
 	jrn_seal_evolve(st->key);
 	st->next_epoch++;
+	st->sealed_now = 1;
 	st->res->seals++;
 	st->res->last_sealed_seq = sseq;
 	st->last_seal_line = s;
+	return 0;
+}
+
+/* The anchor against the chain (at its seq, when verification passes it)
+ * and against the journal.pruned record that names it.  -1 after a
+ * failure. */
+static int
+check_anchor(struct vstate *st, const char *seg, const char *line, size_t len,
+    uint64_t off, uint64_t s)
+{
+	static const char act[] = "\"action\":\"journal.pruned\"";
+	const struct json *a, *v;
+	unsigned char h[JRN_HASH_LEN];
+	struct json *root;
+	int64_t q, e;
+	int bad = 0;
+
+	if (s == st->anchor.seq &&
+	    memcmp(st->h, st->anchor.head, JRN_HASH_LEN) != 0) {
+		fail(st, JRN_V_ANCHOR, s, seg, off, "journal.anchor does not "
+		    "match the chain: its head for seq %llu is not that "
+		    "record's hash (a forged or stale anchor file)",
+		    (unsigned long long)s);
+		return -1;
+	}
+	if (s <= st->anchor.seq || memmem(line, len, act, sizeof(act) - 1) ==
+	    NULL || (root = json_parse(line, len, NULL)) == NULL)
+		return 0;
+	a = json_get(json_get(root, "detail"), "anchor");
+	if (json_int(json_get(a, "seq"), &q) == 0 &&
+	    (uint64_t)q == st->anchor.seq) {
+		v = json_get(a, "head");
+		if (json_type(v) != JSON_STRING || json_strlen(v) != 64 ||
+		    jrn__unhex(json_str(v), h) != 0 ||
+		    memcmp(h, st->anchor.head, JRN_HASH_LEN) != 0)
+			bad = 1;
+		v = json_get(a, "epoch");
+		if (st->anchor.has_epoch ? json_int(v, &e) != 0 ||
+		    (uint64_t)e != st->anchor.epoch : json_type(v) != JSON_NULL)
+			bad = 1;
+		if (bad) {
+			json_free(root);
+			fail(st, JRN_V_ANCHOR, s, seg, off, "journal.anchor does "
+			    "not match the journal.pruned record at seq %llu "
+			    "that names seq %llu (a forged anchor file)",
+			    (unsigned long long)s,
+			    (unsigned long long)st->anchor.seq);
+			return -1;
+		}
+		st->res->anchor_confirmed = 1;
+	}
+	json_free(root);
 	return 0;
 }
 
@@ -254,6 +328,14 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 		return;
 	}
 	if (memcmp(prev, st->h, JRN_HASH_LEN) != 0) {
+		if (st->anchored && s == st->anchor.seq + 1 &&
+		    strcmp(st->res->started, "anchor") == 0) {
+			fail(st, JRN_V_ANCHOR, s, seg, off, "the prev of seq %llu "
+			    "is not the head journal.anchor gives for seq %llu "
+			    "(a forged anchor file, or that record was changed)",
+			    (unsigned long long)s, (unsigned long long)(s - 1));
+			return;
+		}
 		if (s == 1) {
 			fail(st, JRN_V_GENESIS, 1, seg, off, "the prev of seq 1 is "
 			    "not the genesis of this journal (journal.meta)");
@@ -266,9 +348,24 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 		st->p_off = off;
 		return;
 	}
+	st->sealed_now = 0;
 	if (check_seal(st, seg, line, len, off, s) < 0)
 		return;
 	jrn__md_step(&st->md, st->h, line, len + 1, st->h);
+	if (st->anchored && check_anchor(st, seg, line, len, off, s) < 0)
+		return;
+	if (st->sealed_now) {
+		struct jrn_verify_checkpoint *cp = &st->res->cp;
+
+		st->res->cp_valid = 1;
+		cp->seq = s;
+		memcpy(cp->head, st->h, JRN_HASH_LEN);
+		cp->epoch = st->next_epoch;
+		snprintf(cp->segment, sizeof(cp->segment), "%s", seg);
+		cp->offset = off + len + 1;
+	}
+	if (st->res->first_seq == 0)
+		st->res->first_seq = s;
 	st->expect = s + 1;
 	st->res->records++;
 	st->res->last_seq = s;
@@ -279,24 +376,57 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 /* Verify one segment; final says no newer segment existed when listed. */
 static int
 verify_segment(struct vstate *st, const char *dir, const char *seg,
-    int final, int *retries, char *err)
+    int final, int *retries, uint64_t skip, char *err)
 {
 	struct jrn__lines lr;
+	struct jrn__src *src;
 	const char *line;
-	char path[4096];
+	char path[4096], opened[JRN_SEGNAME_LEN];
 	uint64_t off;
 	size_t len;
-	int fd, r = 0, first = 1, rc = DA_OK;
+	int r = 0, first = 1, rc = DA_OK;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, seg) >=
-	    sizeof(path))
-		return da_seterr(err, DA_E_INVAL, "%s: path too long", dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return da_seterr(err, DA_E_IO, "%s: %s", path, strerror(errno));
-	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-	if (jrn__lines_init(&lr, fd, VERIFY_CHUNK) != DA_OK) {
-		close(fd);
+	if ((rc = jrn__src_open(&src, st->dirfd, dir, seg, opened, err)) != DA_OK)
+		return rc;
+	seg = opened;
+	snprintf(path, sizeof(path), "%s/%s", dir, seg);
+	if (jrn__lines_init(&lr, -1, VERIFY_CHUNK) != DA_OK) {
+		jrn__src_close(src);
 		return da_seterr(err, DA_E_NOMEM, "verify: out of memory");
+	}
+	lr.l_src = src;
+	/* resuming inside a segment: its earlier lines were verified; the
+	 * line ending at the checkpoint must still be its seal record */
+	while (skip > 0 && (r = jrn__lines_next(&lr, &line, &len, &off)) == 1) {
+		first = 0;
+		if (off + len + 1 >= skip)
+			break;
+	}
+	if (skip > 0) {
+		unsigned char prev[JRN_HASH_LEN], h[JRN_HASH_LEN];
+		const char *prev_hex;
+		char why[96];
+		uint64_t s;
+
+		if (r != 1 || off + len + 1 != skip ||
+		    jrn__line_frame(line, len, &s, &prev_hex, why) < 0 ||
+		    s != st->expect - 1) {
+			fail(st, JRN_V_MODIFIED, st->expect - 1, seg, r == 1 ? off :
+			    jrn__lines_pos(&lr), "the verify checkpoint's seal "
+			    "record (seq %llu, ending at byte %llu) is not there "
+			    "any more: records up to it were changed or removed",
+			    (unsigned long long)(st->expect - 1),
+			    (unsigned long long)skip);
+			goto done;
+		}
+		jrn__unhex(prev_hex, prev);
+		jrn__md_step(&st->md, prev, line, len + 1, h);
+		if (memcmp(h, st->h, JRN_HASH_LEN) != 0) {
+			fail(st, JRN_V_MODIFIED, s, seg, off, "record %llu (the "
+			    "verify checkpoint's seal) was changed since the "
+			    "checkpoint", (unsigned long long)s);
+			goto done;
+		}
 	}
 	for (;;) {
 		while (!st->done &&
@@ -306,6 +436,19 @@ verify_segment(struct vstate *st, const char *dir, const char *seg,
 		}
 		if (st->done)
 			break;
+		if (r == -1 && errno == EBADMSG) {
+			/* a damaged compressed segment: what it still gave
+			 * was checked; the first seq it cannot give fails */
+			if (st->pend != P_NONE)
+				resolve(st, 0, NULL);
+			else
+				fail(st, JRN_V_COMPRESSED, st->expect, seg,
+				    jrn__lines_pos(&lr), "compressed segment "
+				    "damaged: seq %llu and later cannot be read "
+				    "from %s (zstd: corrupt or truncated frame)",
+				    (unsigned long long)st->expect, seg);
+			break;
+		}
 		if (r == -1) {
 			rc = da_seterr(err, DA_E_IO, "%s: %s", path,
 			    strerror(errno));
@@ -340,9 +483,10 @@ verify_segment(struct vstate *st, const char *dir, const char *seg,
 			    " (and a newer segment follows)");
 		break;
 	}
+done:
 	st->res->bytes += lr.l_off + lr.l_end;
 	jrn__lines_free(&lr);
-	close(fd);
+	jrn__src_close(src);
 	return rc;
 }
 
@@ -356,18 +500,122 @@ int
 jrn_verify_key(const char *dir, const unsigned char *k0,
     struct jrn_verify_result *res, char *err)
 {
+	return jrn_verify_ex(dir, k0, NULL, res, err);
+}
+
+/* Index of the segment whose first seq is seq, or n. */
+static size_t
+seg_index(char **segs, size_t n, uint64_t seq)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jrn_segment_first_seq(segs[i]) == seq)
+			return i;
+	return n;
+}
+
+/* Where to begin: *i0 the first segment, *skip bytes into it.  0, or -1
+ * after a failure. */
+static int
+choose_start(struct vstate *st, const unsigned char *k0,
+    const struct jrn_verify_checkpoint *from, char **segs, size_t n,
+    size_t *i0, uint64_t *skip)
+{
+	struct jrn_verify_result *res = st->res;
+	uint64_t first = n > 0 ? jrn_segment_first_seq(segs[0]) : 1;
+	char fp[JRN_SEAL_FP_LEN] = "";
+	size_t i;
+
+	*i0 = 0;
+	*skip = 0;
+	res->started = "genesis";
+	if (k0 != NULL)
+		jrn_seal_fingerprint(k0, fp);
+	if (from != NULL && k0 != NULL && strcmp(fp, from->key_fp) == 0 &&
+	    (i = seg_index(segs, n, jrn_segment_first_seq(from->segment))) < n) {
+		*i0 = i;
+		*skip = from->offset;
+		st->expect = from->seq + 1;
+		memcpy(st->h, from->head, JRN_HASH_LEN);
+		for (uint64_t e = 0; e < from->epoch; e++)
+			jrn_seal_evolve(st->key);
+		st->next_epoch = from->epoch;
+		res->started = "checkpoint";
+		res->skipped_segments = i;
+		return 0;
+	}
+	if (n == 0 || (first == 1 && (!st->anchored ||
+	    seg_index(segs, n, st->anchor.seq + 1) == n)))
+		return 0;
+	if (!st->anchored) {
+		fail(st, JRN_V_MISSING, 1, segs[0], 0, "missing range 1..%llu: "
+		    "the oldest segment starts at seq %llu and there is no "
+		    "journal.anchor (segments deleted, or pruned without one)",
+		    (unsigned long long)(first - 1), (unsigned long long)first);
+		return -1;
+	}
+	if ((i = seg_index(segs, n, st->anchor.seq + 1)) == n) {
+		fail(st, JRN_V_ANCHOR, st->anchor.seq + 1, segs[0], 0,
+		    "journal.anchor says seq 1..%llu were pruned, but no "
+		    "segment starts at seq %llu (the oldest starts at %llu)",
+		    (unsigned long long)st->anchor.seq,
+		    (unsigned long long)(st->anchor.seq + 1),
+		    (unsigned long long)first);
+		return -1;
+	}
+	*i0 = i;	/* earlier ones: an interrupted prune's leftovers */
+	st->expect = st->anchor.seq + 1;
+	memcpy(st->h, st->anchor.head, JRN_HASH_LEN);
+	if (st->anchor.has_epoch) {
+		for (uint64_t e = 0; e < st->anchor.epoch; e++)
+			jrn_seal_evolve(st->key);
+		st->next_epoch = st->anchor.epoch;
+	}
+	res->started = "anchor";
+	res->skipped_segments = i;
+	return 0;
+}
+
+static int verify_once(const char *dir, const unsigned char *k0,
+    const struct jrn_verify_checkpoint *from,
+    struct jrn_verify_result *res, char *err);
+
+int
+jrn_verify_ex(const char *dir, const unsigned char *k0,
+    const struct jrn_verify_checkpoint *from,
+    struct jrn_verify_result *res, char *err)
+{
+	int rc, tries = 0;
+
+	/* a segment that vanished between listing and opening was pruned
+	 * meanwhile (retention in the running daemon): start over, from the
+	 * new anchor */
+	while ((rc = verify_once(dir, k0, from, res, err)) == DA_E_NOTFOUND &&
+	    ++tries < 3 && jrn_meta_read(dir, NULL, NULL, NULL) == DA_OK)
+		;
+	return rc;
+}
+
+static int
+verify_once(const char *dir, const unsigned char *k0,
+    const struct jrn_verify_checkpoint *from,
+    struct jrn_verify_result *res, char *err)
+{
 	struct vstate st;
 	char **segs;
-	size_t n;
+	size_t n, i0 = 0;
+	uint64_t skip = 0;
 	int rc, retries = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&st, 0, sizeof(st));
 	st.res = res;
+	st.dirfd = -1;
 	st.expect = 1;
+	res->started = "genesis";
 	if (k0 != NULL) {
 		st.keyed = res->key_checked = 1;
 		memcpy(st.key, k0, JRN_SEAL_KEY_LEN);
+		jrn_seal_fingerprint(k0, res->cp.key_fp);
 	}
 	rc = jrn_meta_read(dir, NULL, st.h, err);
 	if (rc == DA_E_CORRUPT) {
@@ -377,15 +625,37 @@ jrn_verify_key(const char *dir, const unsigned char *k0,
 	}
 	if (rc != DA_OK)
 		return rc;
-	if (jrn__md_init(&st.md) != DA_OK)
+	rc = jrn_anchor_read(dir, &st.anchor, err);
+	if (rc == DA_E_CORRUPT) {
+		fail(&st, JRN_V_ANCHOR, 0, JRN_ANCHOR, 0, "%.180s", err);
+		jrn_hex(st.h, res->head);
+		return DA_OK;
+	}
+	if (rc != DA_OK && rc != DA_E_NOTFOUND)
+		return rc;
+	st.anchored = res->anchored = rc == DA_OK;
+	res->anchor_seq = st.anchored ? st.anchor.seq : 0;
+	err[0] = '\0';
+	if ((st.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return da_seterr(err, DA_E_IO, "%s: %s", dir, strerror(errno));
+	if (jrn__md_init(&st.md) != DA_OK) {
+		close(st.dirfd);
 		return da_seterr(err, DA_E_NOMEM, "verify: out of memory");
+	}
 	res->ok = 1;
 	/* the segments there now; a writer that rotates meanwhile only adds
 	 * later ones, and chasing them could go on for ever */
 	if ((rc = jrn_segments(dir, &segs, &n, err)) == DA_OK) {
-		for (size_t i = 0; i < n && !st.done && rc == DA_OK; i++)
-			rc = verify_segment(&st, dir, segs[i], i + 1 == n,
-			    &retries, err);
+		if (choose_start(&st, k0, from, segs, n, &i0, &skip) == 0) {
+			st.last_seal_line = st.expect - 1;
+			res->last_seq = st.expect - 1;
+			if (strcmp(res->started, "checkpoint") == 0)
+				res->last_sealed_seq = from->seq - 1;
+		}
+		if (!st.done)
+			for (size_t i = i0; i < n && !st.done && rc == DA_OK; i++)
+				rc = verify_segment(&st, dir, segs[i], i + 1 == n,
+				    &retries, i == i0 ? skip : 0, err);
 		jrn_segments_free(segs, n);
 	}
 	if (rc == DA_OK && !st.done && st.pend != P_NONE)
@@ -394,15 +664,27 @@ jrn_verify_key(const char *dir, const unsigned char *k0,
 		/* earlier than anything found after it */
 		st.done = 0;
 		fail(&st, JRN_V_KEY, st.km_seq, st.km_seg, st.km_off, "key "
-		    "mismatch: the first seal (seq %llu, epoch 0) does not "
+		    "mismatch: the first seal (seq %llu, epoch %llu) does not "
 		    "verify with this key and no later seal does (wrong k0, "
 		    "or everything up to the last seal was re-sealed)",
-		    (unsigned long long)st.km_seq);
+		    (unsigned long long)st.km_seq,
+		    (unsigned long long)st.km_epoch);
 	}
+	if (rc == DA_OK && res->ok && st.anchored &&
+	    strcmp(res->started, "anchor") == 0 && !res->anchor_confirmed)
+		fail(&st, JRN_V_ANCHOR, st.anchor.seq + 1, "journal.anchor", 0,
+		    "journal.anchor (seq 1..%llu pruned) is not confirmed by "
+		    "any journal.pruned record naming it: a forged anchor "
+		    "file, or its prune record was removed",
+		    (unsigned long long)st.anchor.seq);
+	res->next_epoch = st.next_epoch;
+	if (res->first_seq == 0 && res->ok)
+		res->first_seq = st.expect;
 	res->unsealed = res->last_seq > st.last_seal_line ?
 	    res->last_seq - st.last_seal_line : 0;
 	explicit_bzero(st.key, sizeof(st.key));
 	jrn_hex(st.h, res->head);
 	jrn__md_free(&st.md);
+	close(st.dirfd);
 	return rc;
 }

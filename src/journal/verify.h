@@ -33,9 +33,32 @@
 #define JRN_V_SEAL_CHAIN "seal does not match the chain"	/* seal.seq/head */
 #define JRN_V_KEY	"key mismatch"	/* no seal verifies with this k0 */
 #define JRN_V_SEAL_BAD	"bad seal"	/* kind seal without a usable seal object */
+#define JRN_V_COMPRESSED "compressed segment damaged"	/* a .zst that does not decompress */
+#define JRN_V_ANCHOR	"anchor"	/* journal.anchor does not match the chain or its prune record */
+
+/* Where a keyed verification stopped at a confirmed seal: the next run
+ * with --from-seal resumes there (jrn_verify_ex).  Stored as JSON in
+ * <journal>/verify.checkpoint or a file the auditor chooses. */
+struct jrn_verify_checkpoint {
+	uint64_t	 seq;		/* seq of the seal record */
+	unsigned char	 head[JRN_HASH_LEN];	/* h(seq) */
+	uint64_t	 epoch;		/* epoch the next seal must carry */
+	char		 segment[32];	/* segment holding the seal record */
+	uint64_t	 offset;	/* byte just past it (decompressed stream) */
+	char		 key_fp[17];	/* fingerprint of k0 (seal.h) */
+};
 
 struct jrn_verify_result {
 	int		 ok;		/* 1: everything verifies */
+	uint64_t	 first_seq;	/* first record checked (0: none) */
+	const char	*started;	/* "genesis", "anchor" or "checkpoint" */
+	uint64_t	 skipped_segments;	/* wholly below the start */
+	uint64_t	 next_epoch;	/* epoch the next seal must carry */
+	int		 anchored;	/* a journal.anchor was found */
+	uint64_t	 anchor_seq;
+	int		 anchor_confirmed;	/* its journal.pruned record was seen */
+	int		 cp_valid;	/* cp: the last confirmed seal (keyed) */
+	struct jrn_verify_checkpoint cp;
 	uint64_t	 records;	/* good records before any failure */
 	uint64_t	 last_seq;	/* of the last good record (0: none) */
 	uint64_t	 bytes;		/* bytes read */
@@ -49,7 +72,7 @@ struct jrn_verify_result {
 	const char	*kind;		/* one of JRN_V_* */
 	uint64_t	 bad_seq;	/* first failing seq (0: journal.meta) */
 	char		 why[192];	/* a sentence, without segment/offset */
-	char		 segment[24];	/* file name; "" for journal.meta */
+	char		 segment[32];	/* file name; "" for journal.meta */
 	uint64_t	 offset;	/* byte offset of the failing line */
 };
 
@@ -69,5 +92,19 @@ int	jrn_verify(const char *dir, struct jrn_verify_result *res, char *err);
  * the last seal are counted in res->unsealed: nothing vouches for them. */
 int	jrn_verify_key(const char *dir, const unsigned char *k0,
 	    struct jrn_verify_result *res, char *err);
+
+/* The same, resuming after checkpoint from (NULL: from seq 1, or from
+ * journal.anchor when seq 1 was pruned).  A checkpoint whose segment is
+ * gone, or made with another key (key_fp), is ignored (res->started says
+ * where verification began). */
+int	jrn_verify_ex(const char *dir, const unsigned char *k0,
+	    const struct jrn_verify_checkpoint *from,
+	    struct jrn_verify_result *res, char *err);
+
+/* Checkpoint files: read (DA_E_NOTFOUND, DA_E_CORRUPT) and atomic write. */
+int	jrn_checkpoint_read(const char *path, struct jrn_verify_checkpoint *cp,
+	    char *err);
+int	jrn_checkpoint_write(const char *path,
+	    const struct jrn_verify_checkpoint *cp, char *err);
 
 #endif

@@ -432,6 +432,8 @@ destroy(struct journal *j)
 	buf_free(&j->j_wbuf);
 	pthread_cond_destroy(&j->j_cv);
 	pthread_mutex_destroy(&j->j_mu);
+	pthread_cond_destroy(&j->j_mcv);
+	pthread_mutex_destroy(&j->j_mmu);
 	free(j->j_dir);
 	free(j);
 }
@@ -539,7 +541,9 @@ jrn_open(struct journal **out, const struct jrn_opts *opts,
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&j->j_cv, &ca);
+	pthread_cond_init(&j->j_mcv, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&j->j_mmu, NULL);
 	j->j_qtail = &j->j_qhead;
 	j->j_ptail = &j->j_phead;
 	j->j_io = opts->io != NULL ? opts->io : &jrn_io_default;
@@ -593,6 +597,12 @@ jrn_open(struct journal **out, const struct jrn_opts *opts,
 		goto fail;
 	}
 	j->j_started = 1;
+	if (j->j_segfd >= 0)
+		j->j_cur_first = jrn_segment_first_seq(j->j_segname);
+	if ((rc = jrn__maint_start(j, opts, err)) != DA_OK) {
+		jrn_close(j);
+		return rc;
+	}
 	*out = j;
 	return DA_OK;
 fail:
@@ -605,6 +615,7 @@ jrn_close(struct journal *j)
 {
 	if (j == NULL)
 		return;
+	jrn__maint_stop(j);	/* before the writer: a prune may wait on it */
 	if (j->j_started) {
 		pthread_mutex_lock(&j->j_mu);
 		j->j_closing = 1;

@@ -122,3 +122,37 @@ TEST(flags_override_and_validate)
 	ASSERT_CONTAINS(err, "none is not allowed for mutating calls");
 	config_free(&c);
 }
+
+TEST(journal_compress_and_retention)
+{
+	struct config c;
+	char err[DA_ERRLEN] = "";
+	const char *p = write_tmp(
+	    "listen: unix:///run/a.sock\n"
+	    "journal:\n  dir: /var/lib/da\n  compress: zstd\n"
+	    "  retention:\n    max_age: 30d\n    max_bytes: 10GiB\n"
+	    "    hard_max_bytes: 20GiB\n    check_interval: 5s\n");
+
+	config_defaults(&c);
+	ASSERT_EQ(c.compress, 0);		/* default none */
+	ASSERT_EQ(c.retention_max_age_s, 0);	/* default: keep */
+	ASSERT_EQ(c.retention_interval_s, 60);
+	ASSERT_EQ(config_load(&c, p, err), DA_OK);
+	ASSERT_EQ(c.compress, 1);
+	ASSERT_EQ(c.retention_max_age_s, 30 * 86400);
+	ASSERT_EQ(c.retention_max_bytes, 10ull << 30);
+	ASSERT_EQ(c.retention_hard_max_bytes, 20ull << 30);
+	ASSERT_EQ(c.retention_interval_s, 5);
+	ASSERT_EQ(config_validate(&c, err), DA_OK);
+	/* the hard cap below the normal limit */
+	ASSERT_EQ(config_set(&c, "journal.retention.hard_max_bytes", "1GiB",
+	    "--hard-max-bytes", err), DA_OK);
+	ASSERT(config_validate(&c, err) != DA_OK);
+	ASSERT_CONTAINS(err, "hard_max_bytes must be at least max_bytes");
+	ASSERT(config_set(&c, "journal.compress", "lz4", "x", err) != DA_OK);
+	ASSERT_CONTAINS(err, "expected zstd or none");
+	ASSERT(config_set(&c, "journal.retention.max_ag", "1d", "x", err) != DA_OK);
+	ASSERT_CONTAINS(err, "expected max_age, max_bytes, hard_max_bytes, check_interval");
+	config_free(&c);
+	unlink(p);
+}

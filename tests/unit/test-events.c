@@ -5,6 +5,7 @@
  * the cause it gives, and finding the resume point in a journal written
  * through the journal API (backwards scan, boundary keys, gap records,
  * the hint file and its distrust). */
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -14,6 +15,7 @@
 #include "base/err.h"
 #include "capture/events_int.h"
 #include "capture/recent.h"
+#include "journal/internal.h"
 #include "journal/journal.h"
 #include "journal/reader.h"
 #include "journal/verify.h"
@@ -539,6 +541,45 @@ TEST(resume_last_event_and_boundary_keys)
 		ASSERT(!ev_dedupe_seen(d, ev_key_make(200, "container", "start", CID)));
 		free(d);
 	}
+	rm_tmp();
+	free(lb);
+}
+
+/* The last event sits in a closed segment that has been compressed. */
+TEST(resume_from_compressed_segment)
+{
+	struct ev_labels *lb = calloc(1, sizeof(*lb));
+	struct ev_resume r;
+	char err[DA_ERRLEN], **segs;
+	struct journal *j;
+	struct jrn_recovery rec;
+	size_t nsegs, z = 0;
+	uint64_t last;
+	int dfd;
+
+	mk_journal();
+	j = open_j(8192, NULL, &rec);
+	put_event(j, lb, "container", "create", CID, 100);
+	last = put_event(j, lb, "container", "die", CID, 400);
+	put_api(j, 60);		/* several segments with no event after it */
+	jrn_close(j);
+	ASSERT_EQ(jrn_segments(jdir, &segs, &nsegs, err), DA_OK);
+	ASSERT(nsegs > 2);
+	ASSERT((dfd = open(jdir, O_RDONLY | O_DIRECTORY)) >= 0);
+	for (size_t i = 0; i + 1 < nsegs; i++, z++)
+		ASSERT_EQ(jrn__compress_segment(dfd, jdir, segs[i], 3, NULL,
+		    NULL, err), DA_OK);
+	close(dfd);
+	jrn_segments_free(segs, nsegs);
+	ASSERT_EQ(jrn_segments(jdir, &segs, &nsegs, err), DA_OK);
+	ASSERT(strstr(segs[0], ".zst") != NULL);
+	jrn_segments_free(segs, nsegs);
+	ASSERT_EQ(ev_resume_find(jdir, EV_RESUME_SCAN_BYTES, &r, err), DA_OK);
+	ASSERT_EQ(r.found, 1);
+	ASSERT_STREQ(r.source, "journal");
+	ASSERT_EQ(r.time_nano, 400);
+	ASSERT_EQ(r.seq, last);
+	ASSERT(z > 1);
 	rm_tmp();
 	free(lb);
 }
