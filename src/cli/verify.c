@@ -6,7 +6,9 @@
  * the chain was checked) or, with --key, "OK: N records, seq 1..N, K seals,
  * last sealed seq S, unsealed tail T, head <hex>" and exits 0 (with a warning line when records follow
  * the last seal; with --strict that is a failure, exit 1), or
- * "DAMAGED: seq N: <why> (segment <file>, byte <off>)" and exits 1; 2 for
+ * "DAMAGED: seq N: <why> (segment <file>, byte <off>)" and exits 1 (with
+ * --key followed by what the seals vouch for, what only chains, and that
+ * nothing from the failure on was checked); 2 for
  * usage errors and when the journal cannot be read at all.  The work is
  * jrn_verify() (journal/verify.c). */
 #include <getopt.h>
@@ -45,6 +47,33 @@ usage(FILE *f, int full)
 	    "Without --key only the chain is checked: whoever is root here can\n"
 	    "recompute it.  With --key, records after the last seal are not\n"
 	    "vouched for by anything (unverifiable).\n");
+}
+
+/* After a failure with --key: what the seals vouch for, what only chains
+ * (which proves nothing against root) and that nothing from the failure
+ * on was checked.  Never calls a record good that no seal covers. */
+static void
+print_keyed_damage(const struct jrn_verify_result *res, const char *fp)
+{
+	uint64_t s = res->last_sealed_seq, n = res->last_seq;
+
+	/* a record blamed on the failure is not good, even if it chained */
+	if (res->bad_seq > 0 && res->bad_seq <= n)
+		n = res->bad_seq - 1;
+	if (s > n)
+		s = n;
+
+	if (res->seals > 0)
+		printf("verified with key %s: seq 1..%llu (%llu seals)\n", fp,
+		    (unsigned long long)s, (unsigned long long)res->seals);
+	else
+		printf("verified with key %s: nothing (no seal verified)\n", fp);
+	if (n > s)
+		printf("not vouched for: seq %llu..%llu (the chain holds there, "
+		    "but whoever is root can recompute a chain)\n",
+		    (unsigned long long)(s + 1), (unsigned long long)n);
+	printf("unverified: seq %llu and everything after it (verification "
+	    "stops at the first failure)\n", (unsigned long long)(n + 1));
 }
 
 int
@@ -181,10 +210,12 @@ cli_verify(int argc, char **argv)
 		printf("DAMAGED: seq %llu: %s (segment %s, byte %llu)\n",
 		    (unsigned long long)res.bad_seq, res.why, res.segment,
 		    (unsigned long long)res.offset);
-	if (!quiet)
+	if (!quiet && !res.key_checked)
 		printf("before it: %llu good records, seq %llu..%llu, head %s\n",
 		    (unsigned long long)res.records, res.records ? 1ull : 0ull,
 		    (unsigned long long)res.last_seq, res.head);
+	else if (!quiet)
+		print_keyed_damage(&res, fp);
 	fflush(stdout);
 	return 1;
 }

@@ -143,7 +143,7 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 	unsigned char head[JRN_HASH_LEN], mac[JRN_HASH_LEN], want[JRN_HASH_LEN];
 	uint64_t epoch, sseq;
 	char why[96];
-	int r;
+	int r, mac_bad;
 
 	if ((r = jrn_seal_parse(line, len, &epoch, &sseq, head, mac, why)) == 0)
 		return 0;
@@ -178,7 +178,7 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 		return -1;
 	}
 	jrn_seal_mac(st->key, epoch, sseq, head, want);
-	if (CRYPTO_memcmp(want, mac, JRN_HASH_LEN) != 0) {
+	if ((mac_bad = CRYPTO_memcmp(want, mac, JRN_HASH_LEN) != 0)) {
 		if (epoch == 0) {
 			st->km_pend = 1;
 			st->km_seq = s;
@@ -204,9 +204,13 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 	}
 	jrn_seal_evolve(st->key);
 	st->next_epoch++;
-	st->res->seals++;
-	st->res->last_sealed_seq = sseq;
 	st->last_seal_line = s;
+	/* only seals that verified count, so the result never vouches for
+	 * records under a first seal still in doubt */
+	if (!mac_bad && !st->km_pend) {
+		st->res->seals++;
+		st->res->last_sealed_seq = sseq;
+	}
 	return 0;
 }
 
@@ -234,6 +238,14 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 		resolve(st, s, prev);
 		return;
 	}
+	/* before seq continuity: a segment whose contents were swapped with
+	 * another's or that was renamed is named for what it is */
+	if (first_in_seg && jrn_segment_first_seq(seg) != s) {
+		fail(st, JRN_V_SEGNAME, st->expect, seg, off, "segment %s starts "
+		    "with seq %llu (seq %llu expected next)", seg,
+		    (unsigned long long)s, (unsigned long long)st->expect);
+		return;
+	}
 	if (s != st->expect) {
 		if (s < st->expect) {
 			fail(st, JRN_V_REORDERED, st->expect, seg, off,
@@ -246,11 +258,6 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 		st->p_seq = s;
 		snprintf(st->p_seg, sizeof(st->p_seg), "%s", seg);
 		st->p_off = off;
-		return;
-	}
-	if (first_in_seg && jrn_segment_first_seq(seg) != s) {
-		fail(st, JRN_V_SEGNAME, s, seg, off, "segment %s starts with seq "
-		    "%llu", seg, (unsigned long long)s);
 		return;
 	}
 	if (memcmp(prev, st->h, JRN_HASH_LEN) != 0) {
@@ -390,13 +397,20 @@ jrn_verify_key(const char *dir, const unsigned char *k0,
 	}
 	if (rc == DA_OK && !st.done && st.pend != P_NONE)
 		resolve(&st, 0, NULL);
-	if (rc == DA_OK && st.km_pend) {
-		/* earlier than anything found after it */
-		st.done = 0;
+	if (rc == DA_OK && st.km_pend && !st.done) {
+		/* Nothing else failed.  (Damage found after the first seal is
+		 * certain and reported as such: a wrong k0 would not explain
+		 * it.) */
 		fail(&st, JRN_V_KEY, st.km_seq, st.km_seg, st.km_off, "key "
 		    "mismatch: the first seal (seq %llu, epoch 0) does not "
 		    "verify with this key and no later seal does (wrong k0, "
 		    "or everything up to the last seal was re-sealed)",
+		    (unsigned long long)st.km_seq);
+	} else if (rc == DA_OK && st.km_pend && res->bad_seq > st.km_seq) {
+		size_t l = strlen(res->why);
+
+		snprintf(res->why + l, sizeof(res->why) - l, "; the first seal "
+		    "(seq %llu) did not verify with this key either",
 		    (unsigned long long)st.km_seq);
 	}
 	res->unsealed = res->last_seq > st.last_seal_line ?
