@@ -46,6 +46,7 @@ struct vstate {
 	/* a failure waiting for one more line to be classified */
 	enum pend	 pend;
 	uint64_t	 p_seq;			/* seq found on that line */
+	int		 p_misnamed;		/* P_SEQ: first of a segment not named for it */
 	unsigned char	 p_h[JRN_HASH_LEN];	/* P_CHAIN: h of that line as written */
 	char		 p_seg[JRN_SEGNAME_LEN];
 	uint64_t	 p_off;
@@ -96,6 +97,13 @@ resolve(struct vstate *st, uint64_t next, const unsigned char *next_prev)
 			fail(st, JRN_V_REORDERED, e, st->p_seg, st->p_off,
 			    "out of order: seq %llu found where seq %llu belongs",
 			    (unsigned long long)s, (unsigned long long)e);
+		else if (st->p_misnamed)
+			fail(st, JRN_V_MISSING, e, st->p_seg, st->p_off,
+			    "missing range %llu..%llu: segment %s starts with seq "
+			    "%llu (its first records deleted, or segments swapped "
+			    "or renamed)", (unsigned long long)e,
+			    (unsigned long long)(s - 1), st->p_seg,
+			    (unsigned long long)s);
 		else
 			fail(st, JRN_V_MISSING, e, st->p_seg, st->p_off,
 			    "missing range %llu..%llu: seq %llu follows seq %llu",
@@ -238,14 +246,6 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 		resolve(st, s, prev);
 		return;
 	}
-	/* before seq continuity: a segment whose contents were swapped with
-	 * another's or that was renamed is named for what it is */
-	if (first_in_seg && jrn_segment_first_seq(seg) != s) {
-		fail(st, JRN_V_SEGNAME, st->expect, seg, off, "segment %s starts "
-		    "with seq %llu (seq %llu expected next)", seg,
-		    (unsigned long long)s, (unsigned long long)st->expect);
-		return;
-	}
 	if (s != st->expect) {
 		if (s < st->expect) {
 			fail(st, JRN_V_REORDERED, st->expect, seg, off,
@@ -256,8 +256,14 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 		}
 		st->pend = P_SEQ;
 		st->p_seq = s;
+		st->p_misnamed = first_in_seg && jrn_segment_first_seq(seg) != s;
 		snprintf(st->p_seg, sizeof(st->p_seg), "%s", seg);
 		st->p_off = off;
+		return;
+	}
+	if (first_in_seg && jrn_segment_first_seq(seg) != s) {
+		fail(st, JRN_V_SEGNAME, s, seg, off, "segment %s starts with seq "
+		    "%llu", seg, (unsigned long long)s);
 		return;
 	}
 	if (memcmp(prev, st->h, JRN_HASH_LEN) != 0) {
