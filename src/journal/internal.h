@@ -101,6 +101,9 @@ struct journal {
 	/* writer thread only */
 	unsigned char		 j_skey[32];	/* key of epoch j_sepoch: next seal's */
 	uint64_t		 j_sepoch;
+	uint64_t		 j_skey_disk;	/* epoch of the key in seal.key */
+	uint64_t		 j_sealed_next;	/* epoch after the newest durable seal */
+	int			 j_skey_failing;	/* the last rewrite failed */
 };
 
 #define JRN_SEAL_CAP		512	/* bytes of a seal entry's members */
