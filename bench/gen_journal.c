@@ -2,22 +2,28 @@
  * real writer (jrn_init, jrn_open, jrn_submit, jrn_close) and the real
  * record renderer (evt_render).
  *
- *   gen_journal DIR N [SEED]
+ *   gen_journal DIR N [SEED [K0FILE]]
  *
  * N records: API calls (request + response, hijacked exec/attach with a
  * session record too) by 8 people, mostly through sudo, some from CI
  * containers, over ~60 actions; ~88% success, ~8% failure, ~2% denied,
  * ~1% left pending; one record every ~50 ms from 2026-11-28T00:00:00Z;
- * an audit record every 10,000.  Deterministic for a given SEED. */
+ * an audit record every 10,000.  Deterministic for a given SEED (but for
+ * ids and times of seals).  With K0FILE the journal gets a sealing key
+ * (like `dockaudit init`; k0 written to K0FILE, a new file) and a seal
+ * every 1,000 records, the default. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/err.h"
 #include "event/record.h"
 #include "journal/journal.h"
+#include "journal/seal.h"
 
 #define GEN_T0	((int64_t)1795824000 * 1000000000)	/* 2026-11-28T00:00:00Z */
 
@@ -124,6 +130,23 @@ main(int argc, char **argv)
 	if (jrn_init(argv[1], id, err) != DA_OK) {
 		fprintf(stderr, "gen_journal: %s\n", err);
 		return 1;
+	}
+	if (argc > 4) {
+		unsigned char k0[JRN_SEAL_KEY_LEN];
+		int fd;
+
+		if (jrn_seal_keygen(k0, err) != DA_OK ||
+		    jrn_seal_init(argv[1], k0, err) != DA_OK) {
+			fprintf(stderr, "gen_journal: %s\n", err);
+			return 1;
+		}
+		if ((fd = open(argv[4], O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0 ||
+		    jrn_seal_key_write_fd(fd, argv[4], 0, k0, err) != DA_OK) {
+			fprintf(stderr, "gen_journal: %s: cannot write k0\n",
+			    argv[4]);
+			return 1;
+		}
+		close(fd);
 	}
 	jrn_opts_default(&o);
 	o.dir = argv[1];
