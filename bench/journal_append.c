@@ -10,8 +10,9 @@
  *      build/journal_append -S [-n RECORDS] [-d DIR]   (seals on vs off)
  *
  * With -S: only appends, 1 and 4 threads, each with seals off (no
- * seal.key) and on (a seal every 1,000 records, the default), printed as a
- * table with the on/off ratio.
+ * seal.key) and on (a seal every 1,000 records, the default), run in the
+ * order off, on, on, off and the best of each kept, printed as a table
+ * with the on/off ratio.
  *
  * Appends RECORDS (default 1,000,000) realistic ~600-byte api records from
  * 1 and then 4 producer threads with fdatasync on (group commit), timing
@@ -106,7 +107,7 @@ now_s(void)
 
 static int quiet_runs;		/* -S: the table only */
 static double last_rate;	/* durable records/s of the last append_run */
-static uint64_t last_seals;
+static uint64_t last_seals, last_batches;
 
 static void
 append_run_sealed(const char *dir, uint64_t n, int threads, int sealed,
@@ -172,6 +173,7 @@ append_run_sealed(const char *dir, uint64_t n, int threads, int sealed,
 	last_rate = (double)n / (t1 - t0);
 	/* records beyond n are the seals (their seqs are reserved too) */
 	last_seals = st.records > n ? st.records - n : 0;
+	last_batches = st.batches;
 	*bytes_out = st.bytes;
 	if (quiet_runs)
 		return;
@@ -302,23 +304,39 @@ main(int argc, char **argv)
 		static const int th[] = { 1, 4 };
 
 		printf("| threads | records | seals off (records/s) | seals on, "
-		    "every 1000 (records/s) | seals written | on/off | goal "
-		    ">= 100,000 durable records/s with seals |\n");
-		printf("|---:|---:|---:|---:|---:|---:|---|\n");
+		    "every 1000 (records/s) | seals written | fdatasyncs off / "
+		    "on | on/off | goal >= 100,000 durable records/s with "
+		    "seals |\n");
+		printf("|---:|---:|---:|---:|---:|---:|---:|---|\n");
 		for (int i = 0; i < 2; i++) {
 			double off, on;
-			uint64_t seals;
+			uint64_t seals, boff, bon = 0;
 
-			snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", d1, d4);
-			(void)timed_system(cmd);
-			append_run_sealed(d1, n, th[i], 0, &bytes1);
-			off = last_rate;
-			append_run_sealed(d4, n, th[i], 1, &bytes4);
-			on = last_rate;
-			seals = last_seals;
-			printf("| %d | %llu | %.0f | %.0f | %llu | %.2fx | %s |\n",
-			    th[i], (unsigned long long)n, off, on,
-			    (unsigned long long)seals, on / off,
+			/* off, on, on, off: the best of two of each, so that
+			 * neither always runs second (after the other's
+			 * writeback) */
+			off = on = 0;
+			boff = seals = 0;
+			for (int r = 0; r < 4; r++) {
+				int sealed = r == 1 || r == 2;
+
+				snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d1);
+				(void)timed_system(cmd);
+				append_run_sealed(d1, n, th[i], sealed, &bytes1);
+				if (sealed && last_rate > on) {
+					on = last_rate;
+					seals = last_seals;
+					bon = last_batches;
+				} else if (!sealed && last_rate > off) {
+					off = last_rate;
+					boff = last_batches;
+				}
+			}
+			printf("| %d | %llu | %.0f | %.0f | %llu | %llu / %llu | "
+			    "%.2fx | %s |\n", th[i], (unsigned long long)n, off,
+			    on, (unsigned long long)seals,
+			    (unsigned long long)boff,
+			    (unsigned long long)bon, on / off,
 			    on >= 100000 ? "met" : "NOT met");
 			fflush(stdout);
 		}
