@@ -71,8 +71,8 @@ test_seal_stolen_key_rewrite_is_caught() {
     fseq=$(printf '%s' "$info" | jq -r .forged_seq)
     sseq=$(printf '%s' "$info" | jq -r .first_seal_after)
     sepoch=$(printf '%s' "$info" | jq -r .first_seal_epoch)
-    check_true "the forger rewrote the record and re-sealed the seals after it ($info)" \
-        "[[ \$fseq =~ ^[0-9]+$ ]] && [[ \$sseq =~ ^[0-9]+$ ]] && [ \$sepoch -lt \$(printf '%s' \"\$info\" | jq .stolen_epoch) ]" "$info"
+    check_true "the forger rewrote the record and re-sealed the seals after it, from an epoch before the theft ($info)" \
+        "[[ '$fseq' =~ ^[0-9]+$ ]] && [[ '$sseq' =~ ^[0-9]+$ ]] && [ '$sepoch' -lt '$(printf '%s' "$info" | jq .stolen_epoch)' ]" "$info"
     out=$(recs "$SJ" | jq -c "select(.seq==$fseq)")
     jq_check "the journal now says the container was not privileged" "$out" '.security.privileged == false'
 
@@ -132,8 +132,7 @@ test_seal_crash_rounds_with_key() {
     for ((round = 1; round <= rounds; round++)); do
         pid=$(_seal_start) || { fail "dockaudit restarts after kill -9 (round $round)" "$(tail -n 20 "$SLOG")"; break; }
         if ((round > 1)); then
-            out=$("$DOCKAUDIT" verify --journal "$SJ" --key "$SK0" 2>&1)
-            if [ $? -ne 0 ]; then
+            if ! out=$("$DOCKAUDIT" verify --journal "$SJ" --key "$SK0" 2>&1); then
                 vfail=$((vfail + 1))
                 fail "verify --key k0 passes after restart $((round - 1))" "$out"
             fi
