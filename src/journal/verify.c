@@ -38,6 +38,7 @@ struct vstate {
 	struct jrn_verify_result *res;
 	struct jrn__md	 md;
 	unsigned char	 h[JRN_HASH_LEN];
+	unsigned char	 h_before[JRN_HASH_LEN];	/* h before the last good line */
 	uint64_t	 expect;
 	int		 done;
 	/* the last good line, for failures blamed on it */
@@ -81,6 +82,17 @@ fail(struct vstate *st, const char *kind, uint64_t seq, const char *seg,
 	st->done = 1;
 }
 
+/* The last line counted good is the one blamed: uncount it. */
+static void
+unclaim_last(struct vstate *st)
+{
+	if (st->res->records == 0)
+		return;
+	st->res->records--;
+	st->res->last_seq--;
+	memcpy(st->h, st->h_before, JRN_HASH_LEN);
+}
+
 /* Classify the pending failure; next (may be 0: none or unusable) is the
  * seq of the following line and next_prev its prev. */
 static void
@@ -111,20 +123,23 @@ resolve(struct vstate *st, uint64_t next, const unsigned char *next_prev)
 			    (unsigned long long)s, (unsigned long long)(e - 1));
 	} else {
 		if (next == s + 1 && next_prev != NULL &&
-		    memcmp(next_prev, st->p_h, JRN_HASH_LEN) == 0)
+		    memcmp(next_prev, st->p_h, JRN_HASH_LEN) == 0) {
 			fail(st, JRN_V_MODIFIED, s - 1, st->last_seg, st->last_off,
 			    "record %llu was modified: its hash does not match "
 			    "the prev of seq %llu", (unsigned long long)(s - 1),
 			    (unsigned long long)s);
-		else if (next != 0)
+			unclaim_last(st);
+		} else if (next != 0)
 			fail(st, JRN_V_MODIFIED, s, st->p_seg, st->p_off,
 			    "record %llu was modified: its prev does not match "
 			    "the chain", (unsigned long long)s);
-		else
+		else {
 			fail(st, JRN_V_MODIFIED, s - 1, st->last_seg, st->last_off,
 			    "chain mismatch at seq %llu: record %llu or the prev "
 			    "of %llu was modified", (unsigned long long)s,
 			    (unsigned long long)(s - 1), (unsigned long long)s);
+			unclaim_last(st);
+		}
 	}
 }
 
@@ -281,6 +296,7 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 	}
 	if (check_seal(st, seg, line, len, off, s) < 0)
 		return;
+	memcpy(st->h_before, st->h, JRN_HASH_LEN);
 	jrn__md_step(&st->md, st->h, line, len + 1, st->h);
 	st->expect = s + 1;
 	st->res->records++;
