@@ -24,7 +24,7 @@ static int nimg;
 static char segname[SEG_MAX][32];
 static int nseg;
 
-static void
+static __attribute__((unused)) void
 key_at(uint64_t epoch, unsigned char k[JRN_SEAL_KEY_LEN])
 {
 	memcpy(k, k0, JRN_SEAL_KEY_LEN);
@@ -33,7 +33,7 @@ key_at(uint64_t epoch, unsigned char k[JRN_SEAL_KEY_LEN])
 }
 
 /* A fresh journal with a sealing key; k0 also in kpath. */
-static void
+static __attribute__((unused)) void
 mk_sealed_journal(void)
 {
 	char err[DA_ERRLEN];
@@ -48,7 +48,7 @@ mk_sealed_journal(void)
 	snprintf(kpath, sizeof(kpath), "%s/k0.key", tdir);
 }
 
-static struct journal *
+static __attribute__((unused)) struct journal *
 open_sealed_j(uint64_t every, uint64_t seg_max)
 {
 	struct jrn_opts o;
@@ -66,7 +66,7 @@ open_sealed_j(uint64_t every, uint64_t seg_max)
 }
 
 /* n api-like records of varying length (~150-260 bytes a line). */
-static void
+static __attribute__((unused)) void
 write_records(struct journal *j, int first, int n)
 {
 	char m[1024];
@@ -88,7 +88,7 @@ write_records(struct journal *j, int first, int n)
 
 /* n records sealed every `every`, segments of seg_max bytes, closed (a
  * final seal). */
-static void
+static __attribute__((unused)) void
 build_sealed(int n, uint64_t every, uint64_t seg_max)
 {
 	struct journal *j;
@@ -101,7 +101,7 @@ build_sealed(int n, uint64_t every, uint64_t seg_max)
 
 /* The same, but the process dies (no close, no final seal) after the
  * records are durable: a tail of unsealed records, as kill -9 leaves. */
-static void
+static __attribute__((unused)) void
 build_crashed(int n, uint64_t every, uint64_t seg_max)
 {
 	pid_t pid;
@@ -120,19 +120,19 @@ build_crashed(int n, uint64_t every, uint64_t seg_max)
 	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
-static uint64_t
+static __attribute__((unused)) uint64_t
 line_seq(const struct iline *l)
 {
 	return strtoull(l->s + 13, NULL, 10);
 }
 
-static int
+static __attribute__((unused)) int
 line_is_seal(const struct iline *l)
 {
 	return memmem(l->s, l->n, "\"kind\":\"seal\"", 13) != NULL;
 }
 
-static int
+static __attribute__((unused)) int
 seal_epoch(const struct iline *l, uint64_t *epoch)
 {
 	unsigned char head[JRN_HASH_LEN], mac[JRN_HASH_LEN];
@@ -142,7 +142,7 @@ seal_epoch(const struct iline *l, uint64_t *epoch)
 	return jrn_seal_parse(l->s, l->n, epoch, &s, head, mac, why) == 1;
 }
 
-static void
+static __attribute__((unused)) void
 img_free(void)
 {
 	for (int i = 0; i < nimg; i++)
@@ -151,7 +151,7 @@ img_free(void)
 	nseg = 0;
 }
 
-static void
+static __attribute__((unused)) void
 img_load(void)
 {
 	char **names, err[DA_ERRLEN];
@@ -186,7 +186,7 @@ img_load(void)
  * re-chaining the journal would do) each segment is named after its first
  * seq and one left with no line is removed; without, the files keep
  * their names and an emptied one stays, empty. */
-static void
+static __attribute__((unused)) void
 img_store(int rename_segs)
 {
 	char tmp[64], name[32], p[400], q[400];
@@ -213,7 +213,7 @@ img_store(int rename_segs)
 		if (!rename_segs) {
 			spit(segname[g], b, n);
 		} else {
-			snprintf(p, sizeof(p), "%s/%s", jdir, segname[g]);
+			snprintf(p, sizeof(p), "%s/%.31s", jdir, segname[g]);
 			ASSERT_EQ(unlink(p), 0);
 			if (first >= 0) {
 				snprintf(tmp, sizeof(tmp), "new-%d", g);
@@ -238,7 +238,7 @@ img_store(int rename_segs)
 	}
 }
 
-static int
+static __attribute__((unused)) int
 img_find(uint64_t seq)
 {
 	for (int i = 0; i < nimg; i++)
@@ -248,7 +248,7 @@ img_find(uint64_t seq)
 	return -1;
 }
 
-static void
+static __attribute__((unused)) void
 img_delete(int i)
 {
 	free(img[i].s);
@@ -257,7 +257,7 @@ img_delete(int i)
 }
 
 /* Insert a copy of line `from`'s text before index i, in i's segment. */
-static void
+static __attribute__((unused)) void
 img_insert_copy(int i, int from)
 {
 	struct iline l = img[from];
@@ -271,7 +271,7 @@ img_insert_copy(int i, int from)
 }
 
 /* Change record i's content (one character of its id), keeping JSON. */
-static void
+static __attribute__((unused)) void
 img_forge(int i)
 {
 	char *t = strstr(img[i].s, "\"id\":\"r");
@@ -281,7 +281,7 @@ img_forge(int i)
 }
 
 /* Change "privileged":true to false in record i. */
-static void
+static __attribute__((unused)) void
 img_unprivilege(int i)
 {
 	char *t = strstr(img[i].s, "\"privileged\":true"), *n;
@@ -298,6 +298,19 @@ img_unprivilege(int i)
 	img[i].n = strlen(n);
 }
 
+/* Lines i and k change places (each stays in its segment slot). */
+static __attribute__((unused)) void
+swap_text(int i, int k)
+{
+	char *s = img[i].s;
+	size_t n = img[i].n;
+
+	img[i].s = img[k].s;
+	img[i].n = img[k].n;
+	img[k].s = s;
+	img[k].n = n;
+}
+
 /* How the intruder re-seals the seals at or after index `from`. */
 enum reseal {
 	RS_KEEP,	/* leave seal bodies as they are */
@@ -312,7 +325,7 @@ enum reseal {
 
 /* Recompute the whole chain from the genesis: seqs 1..nimg when renumber,
  * every prev, and the seals at or after index from per how. */
-static void
+static __attribute__((unused)) void
 img_rechain(int renumber, int from, enum reseal how,
     const unsigned char stolen[JRN_SEAL_KEY_LEN], uint64_t stolen_epoch)
 {
@@ -372,7 +385,7 @@ img_rechain(int renumber, int from, enum reseal how,
 }
 
 /* The current key file, as an intruder who is root reads it. */
-static void
+static __attribute__((unused)) void
 steal_key(unsigned char k[JRN_SEAL_KEY_LEN], uint64_t *epoch)
 {
 	char err[DA_ERRLEN], p[400];
@@ -381,7 +394,7 @@ steal_key(unsigned char k[JRN_SEAL_KEY_LEN], uint64_t *epoch)
 	ASSERT_EQ(jrn_seal_key_load(p, 1, epoch, k, err), DA_OK);
 }
 
-static struct jrn_verify_result
+static __attribute__((unused)) struct jrn_verify_result
 verify_with(const unsigned char *key)
 {
 	struct jrn_verify_result vr;
@@ -393,7 +406,7 @@ verify_with(const unsigned char *key)
 
 /* Verification (with the key when keyed) fails with kind at seq, and
  * says why. */
-static void
+static __attribute__((unused)) void
 expect_fail(int keyed, const char *kind, uint64_t seq)
 {
 	struct jrn_verify_result vr = verify_with(keyed ? k0 : NULL);
@@ -411,7 +424,7 @@ expect_fail(int keyed, const char *kind, uint64_t seq)
 		    (unsigned long long)seq);
 }
 
-static void
+static __attribute__((unused)) void
 expect_ok(int keyed, uint64_t records, uint64_t unsealed)
 {
 	struct jrn_verify_result vr = verify_with(keyed ? k0 : NULL);
@@ -426,7 +439,7 @@ expect_ok(int keyed, uint64_t records, uint64_t unsealed)
 }
 
 /* Run `dockaudit verify` (argv) with stdout captured into out. */
-static int
+static __attribute__((unused)) int
 run_cli(char *out, size_t cap, char **argv)
 {
 	char p[400];
