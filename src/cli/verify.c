@@ -46,7 +46,9 @@ usage(FILE *f, int full)
 	    "Exit status: 0 verified, 1 damaged, 2 usage or read error.\n"
 	    "Without --key only the chain is checked: whoever is root here can\n"
 	    "recompute it.  With --key, records after the last seal are not\n"
-	    "vouched for by anything (unverifiable).\n");
+	    "vouched for by anything (unverifiable), and after a failure the\n"
+	    "output says which records the seals vouch for; nothing from the\n"
+	    "failure on is checked.  See docs/threat-model.md.\n");
 }
 
 /* After a failure with --key: what the seals vouch for, what only chains
