@@ -101,8 +101,8 @@ test_seal_stolen_key_rewrite_is_caught() {
     ddirect rm -f "fs-priv-$sfx" $(for ((i = 1; i <= 20; i++)); do echo "fs-$sfx-$i"; done) >/dev/null 2>&1
 }
 
-# _seal_load ROUND SOCK: docker CLI creates (and some rm) plus raw curl creates and lists, each
-# loop ending on its first refused call; their pids go to LOADS
+# _seal_load ROUND SOCK: docker CLI creates (and some rm), raw curl creates and lists, and a
+# stream of reads, each loop ending on its first refused call; their pids go to LOADS
 _seal_load() {
     local round=$1 sock=$2
     LOADS=()
@@ -121,6 +121,12 @@ _seal_load() {
                 -d '{"Image":"bb","Cmd":["true"]}' \
                 "http://d/v1.41/containers/create?name=sc$round-c$i" >/dev/null 2>&1 || exit 0
             curl -sf -m 5 --unix-socket "$sock" "http://d/v1.41/containers/json?all=1&limit=5" >/dev/null 2>&1 || exit 0
+        done
+    ) >/dev/null 2>&1 &
+    LOADS+=($!)
+    (   # many small records: reads are journaled too (lazily, group-committed)
+        for ((i = 1; i <= 20000; i++)); do
+            curl -sf -m 5 --unix-socket "$sock" "http://d/v1.41/version" >/dev/null 2>&1 || exit 0
         done
     ) >/dev/null 2>&1 &
     LOADS+=($!)
@@ -177,7 +183,7 @@ test_seal_crash_rounds_with_key() {
 
     # recovery records, and a seal before anything new after every restart
     r=$(recs "$SJ" | jq -c 'select(.kind=="audit" and .action=="journal.recovered")' | wc -l)
-    echo "        ($rounds rounds, $made containers, torn tails seen: $torn, journal.recovered: $r)"
+    echo "        ($rounds rounds, $(recs "$SJ" | wc -l) records, $made containers, torn tails seen: $torn, journal.recovered: $r)"
     check_true "a journal.recovered record for every torn tail seen ($torn, at least one)" "[ $torn -ge 1 ] && [ $r -ge $torn ]"
     out=$(recs "$SJ" | jq -s -r '
         [.[] | select(.kind != "audit" or .action != "journal.recovered")] as $a
