@@ -2,20 +2,23 @@
  * real writer (jrn_init, jrn_open, jrn_submit, jrn_close) and the real
  * record renderer (evt_render).
  *
- *   gen_journal DIR N [SEED]
+ *   gen_journal DIR N [SEED [K0FILE]]
  *
  * N records: API calls (request + response, hijacked exec/attach with a
  * session record too) by 8 people, mostly through sudo, some from CI
  * containers, over ~60 actions; ~88% success, ~8% failure, ~2% denied,
  * ~1% left pending; one record every ~50 ms from 2026-11-28T00:00:00Z;
  * an audit record every 10,000.  Deterministic for a given SEED (the
- * record contents; ids and seals are random).  With GEN_K0=FILE set the
- * journal gets a sealing key (seals every 1000 records) and k0 goes to
- * FILE; GEN_SEGMENT_BYTES=N sets the rotation size (default 64 MiB). */
+ * record contents; ids and times of seals are not).  With K0FILE (or
+ * GEN_K0=K0FILE) the journal gets a sealing key (like `dockaudit init`;
+ * k0 written to K0FILE, a new file) and a seal every 1,000 records, the
+ * default; GEN_SEGMENT_BYTES=N sets the rotation size (default 64 MiB). */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -114,7 +117,7 @@ main(int argc, char **argv)
 	int total = 0;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: gen_journal DIR N [SEED]\n");
+		fprintf(stderr, "usage: gen_journal DIR N [SEED [K0FILE]]\n");
 		return 2;
 	}
 	n = strtoull(argv[2], NULL, 10);
@@ -129,21 +132,23 @@ main(int argc, char **argv)
 		fprintf(stderr, "gen_journal: %s\n", err);
 		return 1;
 	}
-	if (getenv("GEN_K0") != NULL) {
-		/* sealed, like a journal from `dockaudit init`; k0 to $GEN_K0 */
+	if (argc > 4 || getenv("GEN_K0") != NULL) {
+		const char *k0file = argc > 4 ? argv[4] : getenv("GEN_K0");
 		unsigned char k0[JRN_SEAL_KEY_LEN];
-		FILE *kf;
-		char hx[JRN_HEX_LEN];
+		int fd;
 
 		if (jrn_seal_keygen(k0, err) != DA_OK ||
-		    jrn_seal_init(argv[1], k0, err) != DA_OK ||
-		    (kf = fopen(getenv("GEN_K0"), "w")) == NULL) {
-			fprintf(stderr, "gen_journal: sealing key: %s\n", err);
+		    jrn_seal_init(argv[1], k0, err) != DA_OK) {
+			fprintf(stderr, "gen_journal: %s\n", err);
 			return 1;
 		}
-		jrn_hex(k0, hx);
-		fprintf(kf, "{\"epoch\":0,\"key\":\"%s\"}\n", hx);
-		fclose(kf);
+		if ((fd = open(k0file, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0 ||
+		    jrn_seal_key_write_fd(fd, k0file, 0, k0, err) != DA_OK) {
+			fprintf(stderr, "gen_journal: %s: cannot write k0\n",
+			    k0file);
+			return 1;
+		}
+		close(fd);
 	}
 	jrn_opts_default(&o);
 	o.dir = argv[1];

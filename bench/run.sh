@@ -18,6 +18,8 @@
 #      speed (bench/search.sh, if present);
 #   6. verify over zstd-compressed segments vs zstd -dc | sha256sum, and
 #      the compression ratio (bench/journal_ops.sh).
+#   7. seals: verify --key against sha256sum on a ~1 GiB sealed journal,
+#      appends with seals on vs off (bench/seal.sh).
 # Everything printed is also written to bench/RESULTS.md (date, machine,
 # versions, commands).  Installs nothing; assumes `make` was run (needs
 # build/dockaudit, gcc, dockerd, docker, haproxy, busybox-static).  Stops
@@ -27,7 +29,9 @@
 #   DOCKAUDIT=path        binary to test (build/dockaudit)
 #   BENCH_QUICK=1         small sample counts and a 64 MiB image (smoke test)
 #   BENCH_IMAGE_MIB=N     size of the random payload of the streamed image (500)
-#   BENCH_SKIP=list       skip sections: latency,stream,rss,journal,search,jops
+#   BENCH_SKIP=list       skip sections: latency,stream,rss,journal,search,jops,seal
+#   BENCH_SEAL_N=N        records of bench/seal.sh's verify journal (1000000, ~1.1 GB)
+#   BENCH_SEAL_APPEND_N=N records per append run of bench/seal.sh (1000000)
 #   BENCH_SEARCH_N=N      records for bench/search.sh (200000)
 #   BENCH_JOURNAL_N=N     records for bench/journal_append (1000000)
 #   BENCH_JOPS_N=N        records for bench/journal_ops.sh (300000)
@@ -48,12 +52,15 @@ IMAGE_MIB=${BENCH_IMAGE_MIB:-500}
 SEARCH_N=${BENCH_SEARCH_N:-200000}
 JOURNAL_N=${BENCH_JOURNAL_N:-1000000}
 JOPS_N=${BENCH_JOPS_N:-300000}
+SEAL_N=${BENCH_SEAL_N:-1000000}
+SEAL_APPEND_N=${BENCH_SEAL_APPEND_N:-1000000}
 # samples per target (measured, after warm-up)
 N_READ=5000 N_MUT=1000 N_NEWCONN=2000 N_NEWCONN_MUT=500 WARM=300 RSS_CONNS=1000
 if [ "$QUICK" = 1 ]; then
 	N_READ=500 N_MUT=100 N_NEWCONN=200 N_NEWCONN_MUT=50 WARM=50
 	IMAGE_MIB=${BENCH_IMAGE_MIB:-64} SEARCH_N=${BENCH_SEARCH_N:-20000}
 	JOURNAL_N=${BENCH_JOURNAL_N:-50000}
+	SEAL_N=${BENCH_SEAL_N:-50000} SEAL_APPEND_N=${BENCH_SEAL_APPEND_N:-50000}
 fi
 
 skip() { [[ $SKIP == *",$1,"* ]]; }
@@ -561,6 +568,23 @@ if ! skip jops; then
 		out "bench/journal_ops.sh failed:"
 		out '```'
 		while IFS= read -r l; do out "$l"; done < <(tail -n 20 "$T/jops.out")
+		out '```'
+	fi
+fi
+
+if ! skip seal; then
+	out ""
+	out "## 7. Seals: verify --key vs sha256sum, appends with seals on vs off (bench/seal.sh)"
+	out ""
+	log "seals ($SEAL_N records)"
+	out "\`bash bench/seal.sh $SEAL_N\` (BENCH_SEAL_APPEND_N=$SEAL_APPEND_N):"
+	out ""
+	if BENCH_SEAL_APPEND_N=$SEAL_APPEND_N bash bench/seal.sh "$SEAL_N" >"$T/seal.out" 2>&1; then
+		while IFS= read -r l; do out "$l"; done <"$T/seal.out"
+	else
+		out "bench/seal.sh failed:"
+		out '```'
+		while IFS= read -r l; do out "$l"; done < <(tail -n 20 "$T/seal.out")
 		out '```'
 	fi
 fi

@@ -9,13 +9,15 @@
  * the last seal; with --strict that is a failure, exit 1), or
  * "DAMAGED: seq N: <why> (segment <file>, byte <off>)" and exits 1; 2 for
  * usage errors and when the journal cannot be read at all.  After a
- * failure at seq N a last line says "records from seq N on are
- * unverified".  --format json prints one object instead (ok, records,
- * seals, epochs, last_sealed_seq, unsealed, bytes; on failure seq,
- * segment, offset, offset_in, kind, reason, unverified_from), same exit
- * codes.  A --key run that finds no damage saves a checkpoint at the last
- * seal it confirmed; --from-seal resumes there.  The work is
- * jrn_verify_ex() (journal/verify.c). */
+ * failure without --key a last line says "records from seq N on are
+ * unverified"; with --key the output says what the seals vouch for, what
+ * only chains, and that nothing from the failure on was checked.
+ * --format json prints one object instead (ok, records, seals, epochs,
+ * last_sealed_seq, unsealed, bytes; on failure seq, segment, offset,
+ * offset_in, kind, reason, vouched_to, unverified_from), same exit codes.
+ * A --key run that finds no damage saves a checkpoint at the last seal
+ * it confirmed; --from-seal resumes there.  The work is jrn_verify_ex()
+ * (journal/verify.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,8 +68,24 @@ usage(FILE *f, int full)
 	    "Exit status: 0 verified, 1 damaged, 2 usage or read error.\n"
 	    "Without --key only the chain is checked: whoever is root here can\n"
 	    "recompute it.  With --key, records after the last seal are not\n"
-	    "vouched for by anything (unverifiable).  After a failure at seq N,\n"
-	    "records from seq N on are unverified.\n");
+	    "vouched for by anything (unverifiable), and after a failure the\n"
+	    "output says which records the seals vouch for; nothing from the\n"
+	    "failure on is checked.  See docs/threat-model.md.\n");
+}
+
+/* The last record the seals vouch for after a failure: never one blamed
+ * on the failure, never past the last verified seal. */
+static uint64_t
+vouched_to(const struct jrn_verify_result *res, uint64_t *last_good)
+{
+	uint64_t s = res->last_sealed_seq, n = res->last_seq;
+
+	if (res->bad_seq > 0 && res->bad_seq <= n)
+		n = res->bad_seq - 1;
+	if (s > n)
+		s = n;
+	*last_good = n;
+	return s;
 }
 
 static void
@@ -110,7 +128,13 @@ json_out(const struct jrn_verify_result *res, int strict_fail,
 		    "decompressed stream" : "file");
 		jw_str(&w, "kind", res->kind);
 		jw_str(&w, "reason", res->why);
-		jw_uint(&w, "unverified_from", res->bad_seq);
+		if (res->key_checked) {
+			uint64_t good, s = vouched_to(res, &good);
+
+			jw_uint(&w, "vouched_to", s);
+			jw_uint(&w, "unverified_from", good + 1);
+		} else
+			jw_uint(&w, "unverified_from", res->bad_seq);
 	} else if (strict_fail) {
 		jw_uint(&w, "seq", res->last_seq - res->unsealed + 1);
 		jw_str(&w, "kind", "unsealed");
@@ -122,6 +146,30 @@ json_out(const struct jrn_verify_result *res, int strict_fail,
 		printf("%s\n", b.data);
 	buf_free(&b);
 	fflush(stdout);
+}
+
+/* After a failure with --key: what the seals vouch for, what only chains
+ * (which proves nothing against root) and that nothing from the failure
+ * on was checked.  Never calls a record good that no seal covers. */
+static void
+print_keyed_damage(const struct jrn_verify_result *res, const char *fp)
+{
+	uint64_t n, s = vouched_to(res, &n);
+	uint64_t first = res->records ? res->first_seq : 1;
+
+	if (res->seals > 0 && s >= first)
+		printf("verified with key %s: seq %llu..%llu (%llu seals)\n", fp,
+		    (unsigned long long)first, (unsigned long long)s,
+		    (unsigned long long)res->seals);
+	else
+		printf("verified with key %s: nothing (no seal verified)\n", fp);
+	if (n > s && n >= first)
+		printf("not vouched for: seq %llu..%llu (the chain holds there, "
+		    "but whoever is root can recompute a chain)\n",
+		    (unsigned long long)(s >= first ? s + 1 : first),
+		    (unsigned long long)n);
+	printf("unverified: seq %llu and everything after it (verification "
+	    "stops at the first failure)\n", (unsigned long long)(n + 1));
 }
 
 int
@@ -334,14 +382,16 @@ cli_verify(int argc, char **argv)
 		    (unsigned long long)res.offset,
 		    strstr(res.segment, ".zst") != NULL ?
 		    " of the decompressed stream" : "");
-	if (!quiet)
+	if (!quiet && !res.key_checked)
 		printf("before it: %llu good records, seq %llu..%llu, head %s\n",
 		    (unsigned long long)res.records,
 		    res.records ? (unsigned long long)res.first_seq : 0ull,
 		    (unsigned long long)res.last_seq, res.head);
-	if (!quiet && res.bad_seq > 0)
+	if (!quiet && !res.key_checked && res.bad_seq > 0)
 		printf("records from seq %llu on are unverified\n",
 		    (unsigned long long)res.bad_seq);
+	else if (!quiet && res.key_checked)
+		print_keyed_damage(&res, fp);
 	fflush(stdout);
 	return 1;
 }

@@ -121,6 +121,9 @@ struct journal {
 	int			 j_mkick;	/* under j_mmu: a rotation happened */
 	int			 j_mclosing;	/* atomic */
 	uint64_t		 j_cur_first;	/* atomic: first seq of the current segment */
+	uint64_t		 j_skey_disk;	/* epoch of the key in seal.key */
+	uint64_t		 j_sealed_next;	/* epoch after the newest durable seal */
+	int			 j_skey_failing;	/* the last rewrite failed */
 };
 
 #define JRN_SEAL_CAP		512	/* bytes of a seal entry's members */

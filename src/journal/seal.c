@@ -249,15 +249,84 @@ jrn_seal_members(char *out, size_t cap, const char *id, const char *time,
 	return (size_t)n;
 }
 
+/* Digits of a JSON integer (no sign, no leading zero) at *p, below end. */
+static int
+seal_uint(const char **p, const char *end, uint64_t *out)
+{
+	const char *q = *p;
+	uint64_t v = 0;
+
+	if (q >= end || *q < '0' || *q > '9' || (*q == '0' && q + 1 < end &&
+	    q[1] >= '0' && q[1] <= '9'))
+		return -1;
+	for (; q < end && *q >= '0' && *q <= '9'; q++) {
+		if (v > (UINT64_MAX - 9) / 10 || q - *p >= 19)
+			return -1;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	*p = q;
+	*out = v;
+	return 0;
+}
+
+static int
+seal_lit(const char **p, const char *end, const char *lit)
+{
+	size_t n = strlen(lit);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, lit, n) != 0)
+		return -1;
+	*p += n;
+	return 0;
+}
+
+static int
+seal_hex(const char **p, const char *end, unsigned char out[JRN_HASH_LEN])
+{
+	if (end - *p < 64 || jrn__unhex(*p, out) != 0)
+		return -1;
+	*p += 64;
+	return 0;
+}
+
+/* The seal member exactly as jrn_seal_members writes it, the last member
+ * of the line: ,"seal":{"epoch":E,"seq":S,"head":"<hex>","mac":"<hex>"}
+ * followed by the ,"prev":"<hex>"} suffix.  Byte for byte, so that no
+ * other spelling of the same values (letter case of keys, which json_get
+ * folds, duplicates, spaces) passes for a seal. */
+static int
+seal_member(const char *line, size_t len, uint64_t *epoch, uint64_t *seq,
+    unsigned char head[JRN_HASH_LEN], unsigned char mac[JRN_HASH_LEN])
+{
+	static const char m[] = ",\"seal\":{\"epoch\":";
+	const char *end, *p, *q, *at = NULL;
+
+	if (len < JRN_LINE_SUFFIX_LEN)
+		return -1;
+	end = line + len - JRN_LINE_SUFFIX_LEN;
+	for (p = line; (q = memmem(p, (size_t)(end - p), m, sizeof(m) - 1)) !=
+	    NULL; p = q + 1)
+		at = q;
+	if (at == NULL)
+		return -1;
+	p = at + sizeof(m) - 1;
+	if (seal_uint(&p, end, epoch) != 0 ||
+	    seal_lit(&p, end, ",\"seq\":") != 0 || seal_uint(&p, end, seq) != 0 ||
+	    seal_lit(&p, end, ",\"head\":\"") != 0 || seal_hex(&p, end, head) != 0 ||
+	    seal_lit(&p, end, "\",\"mac\":\"") != 0 || seal_hex(&p, end, mac) != 0 ||
+	    seal_lit(&p, end, "\"}") != 0 || p != end)
+		return -1;
+	return 0;
+}
+
 int
 jrn_seal_parse(const char *line, size_t len, uint64_t *epoch, uint64_t *seq,
     unsigned char head[JRN_HASH_LEN], unsigned char mac[JRN_HASH_LEN],
     char *why)
 {
 	static const char kind[] = "\"kind\":\"seal\"";
-	const struct json *vk, *vs, *ve, *vq, *vh, *vm;
+	const struct json *vk;
 	struct json *root;
-	int64_t e, q;
 	int rc = 1;
 
 	/* cheap filter: the writer puts kind near the start of a seal */
@@ -273,22 +342,10 @@ jrn_seal_parse(const char *line, size_t len, uint64_t *epoch, uint64_t *seq,
 		json_free(root);
 		return 0;
 	}
-	vs = json_get(root, "seal");
-	ve = json_get(vs, "epoch");
-	vq = json_get(vs, "seq");
-	vh = json_get(vs, "head");
-	vm = json_get(vs, "mac");
-	if (json_int(ve, &e) != 0 || e < 0 || json_int(vq, &q) != 0 || q < 0 ||
-	    json_type(vh) != JSON_STRING || json_strlen(vh) != 64 ||
-	    jrn__unhex(json_str(vh), head) != 0 ||
-	    json_type(vm) != JSON_STRING || json_strlen(vm) != 64 ||
-	    jrn__unhex(json_str(vm), mac) != 0) {
+	if (seal_member(line, len, epoch, seq, head, mac) != 0) {
 		snprintf(why, 96, "seal record without a well-formed seal "
-		    "object (epoch, seq, head, mac)");
+		    "object (epoch, seq, head, mac, as the writer puts them)");
 		rc = -1;
-	} else {
-		*epoch = (uint64_t)e;
-		*seq = (uint64_t)q;
 	}
 	json_free(root);
 	return rc;

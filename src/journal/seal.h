@@ -66,9 +66,10 @@ size_t	jrn_seal_members(char *out, size_t cap, const char *id,
 	    const unsigned char head[JRN_HASH_LEN],
 	    const unsigned char mac[JRN_HASH_LEN]);
 
-/* If line (len bytes, no '\n') is a seal record, 1 with its fields; 0 if it
- * is not a seal; -1 if it says kind "seal" but its seal object is malformed
- * (why[96] set). */
+/* If line (a whole record line, len bytes, no '\n') is a seal record, 1
+ * with its fields; 0 if it is not a seal; -1 if it says kind "seal" but its
+ * seal member is not byte for byte what jrn_seal_members writes, as the
+ * last member before the "prev" suffix (why[96] set). */
 int	jrn_seal_parse(const char *line, size_t len, uint64_t *epoch,
 	    uint64_t *seq, unsigned char head[JRN_HASH_LEN],
 	    unsigned char mac[JRN_HASH_LEN], char *why);

@@ -41,6 +41,7 @@ struct vstate {
 	int		 dirfd;
 	struct jrn__md	 md;
 	unsigned char	 h[JRN_HASH_LEN];
+	unsigned char	 h_before[JRN_HASH_LEN];	/* h before the last good line */
 	uint64_t	 expect;
 	int		 done;
 	/* the last good line, for failures blamed on it */
@@ -49,6 +50,7 @@ struct vstate {
 	/* a failure waiting for one more line to be classified */
 	enum pend	 pend;
 	uint64_t	 p_seq;			/* seq found on that line */
+	int		 p_misnamed;		/* P_SEQ: first of a segment not named for it */
 	unsigned char	 p_h[JRN_HASH_LEN];	/* P_CHAIN: h of that line as written */
 	char		 p_seg[JRN_SEGNAME_LEN];
 	uint64_t	 p_off;
@@ -87,6 +89,17 @@ fail(struct vstate *st, const char *kind, uint64_t seq, const char *seg,
 	st->done = 1;
 }
 
+/* The last line counted good is the one blamed: uncount it. */
+static void
+unclaim_last(struct vstate *st)
+{
+	if (st->res->records == 0)
+		return;
+	st->res->records--;
+	st->res->last_seq--;
+	memcpy(st->h, st->h_before, JRN_HASH_LEN);
+}
+
 /* Classify the pending failure; next (may be 0: none or unusable) is the
  * seq of the following line and next_prev its prev. */
 static void
@@ -103,6 +116,13 @@ resolve(struct vstate *st, uint64_t next, const unsigned char *next_prev)
 			fail(st, JRN_V_REORDERED, e, st->p_seg, st->p_off,
 			    "out of order: seq %llu found where seq %llu belongs",
 			    (unsigned long long)s, (unsigned long long)e);
+		else if (st->p_misnamed)
+			fail(st, JRN_V_MISSING, e, st->p_seg, st->p_off,
+			    "missing range %llu..%llu: segment %s starts with seq "
+			    "%llu (its first records deleted, or segments swapped "
+			    "or renamed)", (unsigned long long)e,
+			    (unsigned long long)(s - 1), st->p_seg,
+			    (unsigned long long)s);
 		else
 			fail(st, JRN_V_MISSING, e, st->p_seg, st->p_off,
 			    "missing range %llu..%llu: seq %llu follows seq %llu",
@@ -110,20 +130,23 @@ resolve(struct vstate *st, uint64_t next, const unsigned char *next_prev)
 			    (unsigned long long)s, (unsigned long long)(e - 1));
 	} else {
 		if (next == s + 1 && next_prev != NULL &&
-		    memcmp(next_prev, st->p_h, JRN_HASH_LEN) == 0)
+		    memcmp(next_prev, st->p_h, JRN_HASH_LEN) == 0) {
 			fail(st, JRN_V_MODIFIED, s - 1, st->last_seg, st->last_off,
 			    "record %llu was modified: its hash does not match "
 			    "the prev of seq %llu", (unsigned long long)(s - 1),
 			    (unsigned long long)s);
-		else if (next != 0)
+			unclaim_last(st);
+		} else if (next != 0)
 			fail(st, JRN_V_MODIFIED, s, st->p_seg, st->p_off,
 			    "record %llu was modified: its prev does not match "
 			    "the chain", (unsigned long long)s);
-		else
+		else {
 			fail(st, JRN_V_MODIFIED, s - 1, st->last_seg, st->last_off,
 			    "chain mismatch at seq %llu: record %llu or the prev "
 			    "of %llu was modified", (unsigned long long)s,
 			    (unsigned long long)(s - 1), (unsigned long long)s);
+			unclaim_last(st);
+		}
 	}
 }
 
@@ -150,7 +173,7 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 	unsigned char head[JRN_HASH_LEN], mac[JRN_HASH_LEN], want[JRN_HASH_LEN];
 	uint64_t epoch, sseq;
 	char why[96];
-	int r;
+	int r, mac_bad;
 
 	if ((r = jrn_seal_parse(line, len, &epoch, &sseq, head, mac, why)) == 0)
 		return 0;
@@ -194,7 +217,7 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 		return -1;
 	}
 	jrn_seal_mac(st->key, epoch, sseq, head, want);
-	if (CRYPTO_memcmp(want, mac, JRN_HASH_LEN) != 0) {
+	if ((mac_bad = CRYPTO_memcmp(want, mac, JRN_HASH_LEN) != 0)) {
 		if (st->res->seals == 0 && !st->km_pend) {
 			/* the first seal checked (epoch 0, or the anchor's) */
 			st->km_pend = 1;
@@ -225,10 +248,14 @@ check_seal(struct vstate *st, const char *seg, const char *line, size_t len,
 	}
 	jrn_seal_evolve(st->key);
 	st->next_epoch++;
-	st->sealed_now = 1;
-	st->res->seals++;
-	st->res->last_sealed_seq = sseq;
 	st->last_seal_line = s;
+	/* only seals that verified count, so the result never vouches for
+	 * records under a first seal still in doubt */
+	if (!mac_bad && !st->km_pend) {
+		st->sealed_now = 1;	/* a checkpoint may be taken here */
+		st->res->seals++;
+		st->res->last_sealed_seq = sseq;
+	}
 	return 0;
 }
 
@@ -318,6 +345,7 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 		}
 		st->pend = P_SEQ;
 		st->p_seq = s;
+		st->p_misnamed = first_in_seg && jrn_segment_first_seq(seg) != s;
 		snprintf(st->p_seg, sizeof(st->p_seg), "%s", seg);
 		st->p_off = off;
 		return;
@@ -351,6 +379,7 @@ check_line(struct vstate *st, const char *seg, int first_in_seg,
 	st->sealed_now = 0;
 	if (check_seal(st, seg, line, len, off, s) < 0)
 		return;
+	memcpy(st->h_before, st->h, JRN_HASH_LEN);
 	jrn__md_step(&st->md, st->h, line, len + 1, st->h);
 	if (st->anchored && check_anchor(st, seg, line, len, off, s) < 0)
 		return;
@@ -660,15 +689,22 @@ verify_once(const char *dir, const unsigned char *k0,
 	}
 	if (rc == DA_OK && !st.done && st.pend != P_NONE)
 		resolve(&st, 0, NULL);
-	if (rc == DA_OK && st.km_pend) {
-		/* earlier than anything found after it */
-		st.done = 0;
+	if (rc == DA_OK && st.km_pend && !st.done) {
+		/* Nothing else failed.  (Damage found after the first seal is
+		 * certain and reported as such: a wrong k0 would not explain
+		 * it.) */
 		fail(&st, JRN_V_KEY, st.km_seq, st.km_seg, st.km_off, "key "
 		    "mismatch: the first seal (seq %llu, epoch %llu) does not "
 		    "verify with this key and no later seal does (wrong k0, "
 		    "or everything up to the last seal was re-sealed)",
 		    (unsigned long long)st.km_seq,
 		    (unsigned long long)st.km_epoch);
+	} else if (rc == DA_OK && st.km_pend && res->bad_seq > st.km_seq) {
+		size_t l = strlen(res->why);
+
+		snprintf(res->why + l, sizeof(res->why) - l, "; the first seal "
+		    "(seq %llu) did not verify with this key either",
+		    (unsigned long long)st.km_seq);
 	}
 	if (rc == DA_OK && res->ok && st.anchored &&
 	    strcmp(res->started, "anchor") == 0 && !res->anchor_confirmed)

@@ -96,6 +96,30 @@ fill_seal(struct journal *j, struct jrn_entry *e,
 	explicit_bzero(mac, sizeof(mac));
 }
 
+/* seal.key := the current key (k of j_sepoch).  Failures are logged once
+ * until a rewrite succeeds again: meanwhile an older key stays on disk. */
+static void
+key_rewrite(struct journal *j)
+{
+	char kerr[DA_ERRLEN];
+
+	if (jrn_seal_key_write(j->j_dirfd, j->j_dir, JRN_SEAL_KEYFILE,
+	    j->j_sepoch, j->j_skey, kerr) != DA_OK) {
+		if (!j->j_skey_failing)
+			log_warnx("journal: sealing key not rewritten (the key "
+			    "of epoch %llu stays on disk; retried after every "
+			    "batch): %s", (unsigned long long)j->j_skey_disk,
+			    kerr);
+		j->j_skey_failing = 1;
+		return;
+	}
+	if (j->j_skey_failing)
+		log_info("journal: sealing key rewritten again (epoch %llu)",
+		    (unsigned long long)j->j_sepoch);
+	j->j_skey_failing = 0;
+	j->j_skey_disk = j->j_sepoch;
+}
+
 static void
 notify(struct journal *j)
 {
@@ -271,16 +295,13 @@ write_pending(struct journal *j, char *err)
 		j->j_last_seq = seq;
 		/* The seal is durable: now the key file may move on.  Never
 		 * ahead of the journal (a seal lost in a crash would leave an
-		 * epoch gap); if it lags, jrn_open catches it up. */
-		if (unit_sealed && j->j_sepoch == unit_epoch + 1) {
-			char kerr[DA_ERRLEN];
-
-			if (jrn_seal_key_write(j->j_dirfd, j->j_dir,
-			    JRN_SEAL_KEYFILE, j->j_sepoch, j->j_skey,
-			    kerr) != DA_OK)
-				log_warnx("journal: sealing key not rewritten "
-				    "(the old key stays on disk): %s", kerr);
-		}
+		 * epoch gap); if it lags, jrn_open catches it up.  A failed
+		 * rewrite is retried after every later batch. */
+		if (unit_sealed)
+			j->j_sealed_next = unit_epoch + 1;
+		if (j->j_seal && j->j_skey_disk < j->j_sealed_next &&
+		    j->j_sepoch == j->j_sealed_next)
+			key_rewrite(j);
 		first = j->j_phead;
 		j->j_phead = last->e_next;
 		if (j->j_phead == NULL)
@@ -438,20 +459,58 @@ destroy(struct journal *j)
 	free(j);
 }
 
-/* Load the sealing key (none: no seals, said once).  Then look at the
- * newest segment: a seal there with an epoch the key file has not passed
- * (a crash between the seal's fdatasync and the key rewrite) moves the key
- * on, and a tail that does not end with a seal is sealed right away. */
+/* The newest seal in segment name (read up to limit bytes): *have, its
+ * epoch, and whether the last line read is a seal and limit was reached. */
 static int
-seal_setup(struct journal *j, char *err)
+scan_seals(struct journal *j, const char *name, uint64_t limit, int *have,
+    uint64_t *epoch, int *last_is_seal, char *err)
 {
 	unsigned char head[JRN_HASH_LEN], mac[JRN_HASH_LEN];
 	struct jrn__lines l;
 	char path[4096], why[96];
-	uint64_t epoch, last_epoch = 0, off, sseq, covered = 0;
+	uint64_t e, off, sseq, covered = 0;
 	const char *line;
 	size_t len;
-	int rc, fd, have = 0, last_is_seal = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", j->j_dir, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return da_seterr(err, DA_E_IO, "%s: %s", path, strerror(errno));
+	if (jrn__lines_init(&l, fd, JRN_READ_CHUNK) != DA_OK) {
+		close(fd);
+		return da_seterr(err, DA_E_NOMEM, "journal: out of memory");
+	}
+	*last_is_seal = 0;
+	while (jrn__lines_next(&l, &line, &len, &off) == 1 &&
+	    off + len < limit) {
+		int r = jrn_seal_parse(line, len, &e, &sseq, head, mac, why);
+
+		covered = off + len + 1;
+		*last_is_seal = r == 1;
+		if (r == 1) {
+			*have = 1;
+			*epoch = e;
+		}
+	}
+	jrn__lines_free(&l);
+	close(fd);
+	if (covered != limit)
+		*last_is_seal = 0;	/* not read to the end: seal anyway */
+	return DA_OK;
+}
+
+/* Load the sealing key (none: no seals, said once).  Then find the newest
+ * seal (newest segment first, older ones while none is found): one with
+ * an epoch the key file has not passed (a crash between the seal's
+ * fdatasync and the key rewrite, or rewrites that failed) moves the key
+ * on; a tail that does not end with a seal is sealed right away. */
+static int
+seal_setup(struct journal *j, char *err)
+{
+	char path[4096], **segs;
+	uint64_t epoch, last_epoch = 0;
+	size_t nsegs;
+	int rc, have = 0, last_is_seal = 0, dummy;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", j->j_dir,
 	    JRN_SEAL_KEYFILE) >= sizeof(path))
@@ -467,31 +526,19 @@ seal_setup(struct journal *j, char *err)
 		return rc;
 	j->j_seal = 1;
 	j->j_sepoch = epoch;
-	if (j->j_segfd >= 0) {
-		snprintf(path, sizeof(path), "%s/%s", j->j_dir, j->j_segname);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			return da_seterr(err, DA_E_IO, "%s: %s", path,
-			    strerror(errno));
-		if (jrn__lines_init(&l, fd, JRN_READ_CHUNK) != DA_OK) {
-			close(fd);
-			return da_seterr(err, DA_E_NOMEM, "journal: out of memory");
-		}
-		while (jrn__lines_next(&l, &line, &len, &off) == 1 &&
-		    off + len < j->j_seg_len) {
-			covered = off + len + 1;
-			int r = jrn_seal_parse(line, len, &epoch, &sseq, head,
-			    mac, why);
-
-			last_is_seal = r == 1;
-			if (r == 1) {
-				have = 1;
-				last_epoch = epoch;
-			}
-		}
-		jrn__lines_free(&l);
-		close(fd);
-		if (covered != j->j_seg_len)
-			last_is_seal = 0;	/* not read to the end: seal anyway */
+	if (j->j_segfd >= 0 && (rc = scan_seals(j, j->j_segname, j->j_seg_len,
+	    &have, &last_epoch, &last_is_seal, err)) != DA_OK)
+		return rc;
+	if (j->j_segfd >= 0 && !have) {
+		if ((rc = jrn_segments(j->j_dir, &segs, &nsegs, err)) != DA_OK)
+			return rc;
+		for (size_t i = nsegs; i > 0 && !have && rc == DA_OK; i--)
+			if (strcmp(segs[i - 1], j->j_segname) < 0)
+				rc = scan_seals(j, segs[i - 1], UINT64_MAX, &have,
+				    &last_epoch, &dummy, err);
+		jrn_segments_free(segs, nsegs);
+		if (rc != DA_OK)
+			return rc;
 	}
 	if (have && last_epoch >= j->j_sepoch + 1000000) {
 		/* not a crash window: someone wrote that seal */
@@ -510,7 +557,11 @@ seal_setup(struct journal *j, char *err)
 		if (jrn_seal_key_write(j->j_dirfd, j->j_dir, JRN_SEAL_KEYFILE,
 		    j->j_sepoch, j->j_skey, kerr) != DA_OK)
 			log_warnx("journal: sealing key not rewritten: %s", kerr);
+		else
+			epoch = j->j_sepoch;
 	}
+	j->j_skey_disk = epoch;		/* behind: retried after a batch */
+	j->j_sealed_next = j->j_sepoch;
 	if (j->j_last_seq > 0 && !last_is_seal)
 		j->j_unsealed = 1;
 	return DA_OK;

@@ -533,12 +533,13 @@ TEST(cli_json_and_from_seal)
 	ASSERT(strncmp(out, "{\"ok\":false,", 12) == 0);
 	ASSERT_CONTAINS(out, "\"kind\":\"modified\"");
 	ASSERT_CONTAINS(out, "\"unverified_from\":");
+	ASSERT_CONTAINS(out, "\"vouched_to\":");
 	ASSERT_CONTAINS(out, "\"offset_in\":\"file\"");
 	js[5] = "--format";
 	js[6] = "text";
 	ASSERT_EQ(cli(out, sizeof(out), 7, js), 1);
 	ASSERT_CONTAINS(out, "DAMAGED: seq ");
-	ASSERT_CONTAINS(out, "on are unverified");
+	ASSERT_CONTAINS(out, "and everything after it");	/* keyed wording */
 	free(b);
 	free(s);
 	rm_tmp();

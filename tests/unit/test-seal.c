@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "unit.h"
 
@@ -519,5 +520,179 @@ TEST(seals_survive_write_failures)
 	ASSERT_EQ(epoch, 3);
 	key_at(3, k);
 	ASSERT(memcmp(k, cur, sizeof(k)) == 0);
+	rm_tmp();
+}
+
+/* ---- crashes around the key rewrite (io hooks, forked writers) ---- */
+
+static int crash_after_syncs;	/* the child exits right after this many */
+
+static int
+crashing_fdatasync(int fd)
+{
+	int rc = fdatasync(fd);
+
+	if (rc == 0 && --crash_after_syncs == 0)
+		_exit(0);	/* the batch is durable; seal.key not rewritten */
+	return rc;
+}
+
+/* Run writes in a child process that dies without closing the journal. */
+static void
+in_dying_child(void (*body)(void))
+{
+	pid_t pid;
+	int st;
+
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		body();
+		_exit(0);
+	}
+	ASSERT(pid > 0);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static void
+write_until_crash(void)
+{
+	struct jrn_io io = jrn_io_default;
+	struct jrn_opts o;
+	struct journal *j;
+	char err[DA_ERRLEN], m[256];
+	uint64_t t;
+
+	io.fdatasync = crashing_fdatasync;
+	crash_after_syncs = 3;
+	jrn_opts_default(&o);
+	o.dir = jdir;
+	o.io = &io;
+	o.seal_every = 1;	/* every batch ends with a seal */
+	o.seal_interval_ns = 3600ll * 1000000000;
+	if (jrn_open(&j, &o, NULL, err) != DA_OK)
+		UNIT_FAIL("jrn_open: %s", err);
+	for (int i = 0; i < 10; i++) {
+		size_t n = members(m, sizeof(m), 1, i, 100);
+
+		ASSERT_EQ(jrn_submit(j, m, n, &t), DA_OK);
+		wait_durable(j, t + 1);	/* the record and its seal */
+	}
+	UNIT_FAIL("the io hook should have ended this process");
+}
+
+TEST(crash_between_seal_fdatasync_and_key_rewrite)
+{
+	unsigned char k[JRN_SEAL_KEY_LEN];
+	struct jrn_verify_result vr;
+	char err[DA_ERRLEN], p[400];
+	uint64_t epoch, seqs[16], ep[16];
+	struct journal *j;
+	int n;
+
+	mk_sealed();
+	in_dying_child(write_until_crash);
+	/* three batches durable (record + seal each), the key file rewritten
+	 * after the first two only */
+	n = seals_in(seqs, ep, 16);
+	ASSERT_EQ(n, 3);
+	ASSERT_EQ(ep[2], 2);
+	snprintf(p, sizeof(p), "%s/%s", jdir, JRN_SEAL_KEYFILE);
+	ASSERT_EQ(jrn_seal_key_load(p, 1, &epoch, k, err), DA_OK);
+	ASSERT_EQ(epoch, 2);		/* k_2 on disk: the one seal 6 used */
+	j = open_sealed(5, 3600ll * 1000000000);
+	ASSERT_EQ(jrn_seal_key_load(p, 1, &epoch, k, err), DA_OK);
+	ASSERT_EQ(epoch, 3);		/* evolved past the newest seal */
+	append_n(j, 7, 100);
+	jrn_close(j);
+	verify_k(k0, &vr);
+	if (!vr.ok)
+		UNIT_FAIL("%s at %llu: %s", vr.kind,
+		    (unsigned long long)vr.bad_seq, vr.why);
+	ASSERT_EQ(vr.unsealed, 0);
+	ASSERT(vr.seals >= 5);
+	rm_tmp();
+}
+
+/* seal.key cannot be rewritten (a directory squats on its temp name) while
+ * the journal rotates segments past the seal; then the process dies.  The
+ * next open must still not reuse an epoch. */
+static void
+write_rotate_crash(void)
+{
+	struct jrn_opts o;
+	struct journal *j;
+	char err[DA_ERRLEN];
+
+	jrn_opts_default(&o);
+	o.dir = jdir;
+	o.seal_every = 10;
+	o.seal_interval_ns = 3600ll * 1000000000;
+	o.segment_max_bytes = 1024;
+	if (jrn_open(&j, &o, NULL, err) != DA_OK)
+		UNIT_FAIL("jrn_open: %s", err);
+	/* 1-10 s11 12-20: the records after the seal fill segments of
+	 * their own */
+	append_n(j, 19, 150);
+	_exit(0);
+}
+
+TEST(key_rewrite_failing_then_crash_across_segments)
+{
+	unsigned char k[JRN_SEAL_KEY_LEN];
+	struct jrn_verify_result vr;
+	char err[DA_ERRLEN], p[400];
+	uint64_t epoch;
+	struct journal *j;
+
+	mk_sealed();
+	snprintf(p, sizeof(p), "%s/%s.tmp", jdir, JRN_SEAL_KEYFILE);
+	ASSERT_EQ(mkdir(p, 0700), 0);
+	in_dying_child(write_rotate_crash);
+	ASSERT_EQ(rmdir(p), 0);
+	snprintf(p, sizeof(p), "%s/%s", jdir, JRN_SEAL_KEYFILE);
+	ASSERT_EQ(jrn_seal_key_load(p, 1, &epoch, k, err), DA_OK);
+	ASSERT_EQ(epoch, 0);		/* never rewritten */
+	{
+		char *last = last_segment();
+
+		ASSERT(jrn_segment_first_seq(last) > 11);
+		free(last);
+	}
+	j = open_sealed(5, 3600ll * 1000000000);
+	append_n(j, 3, 100);
+	jrn_close(j);
+	verify_k(k0, &vr);
+	if (!vr.ok)
+		UNIT_FAIL("%s at %llu: %s", vr.kind,
+		    (unsigned long long)vr.bad_seq, vr.why);
+	ASSERT_EQ(vr.unsealed, 0);
+	ASSERT_EQ(jrn_seal_key_load(p, 1, &epoch, k, err), DA_OK);
+	ASSERT_EQ(epoch, vr.seals);
+	rm_tmp();
+}
+
+TEST(failed_key_rewrite_is_retried_after_later_batches)
+{
+	unsigned char k[JRN_SEAL_KEY_LEN], want[JRN_SEAL_KEY_LEN];
+	char err[DA_ERRLEN], p[400], q[400];
+	uint64_t epoch;
+	struct journal *j;
+
+	mk_sealed();
+	snprintf(p, sizeof(p), "%s/%s.tmp", jdir, JRN_SEAL_KEYFILE);
+	snprintf(q, sizeof(q), "%s/%s", jdir, JRN_SEAL_KEYFILE);
+	ASSERT_EQ(mkdir(p, 0700), 0);
+	j = open_sealed(5, 3600ll * 1000000000);
+	append_n(j, 10, 100);			/* s6, s12: rewrites fail */
+	ASSERT_EQ(jrn_seal_key_load(q, 1, &epoch, k, err), DA_OK);
+	ASSERT_EQ(epoch, 0);
+	ASSERT_EQ(rmdir(p), 0);
+	append_n(j, 1, 100);			/* a batch without a seal */
+	ASSERT_EQ(jrn_seal_key_load(q, 1, &epoch, k, err), DA_OK);
+	ASSERT_EQ(epoch, 2);			/* caught up at once */
+	key_at(2, want);
+	ASSERT(memcmp(k, want, sizeof(k)) == 0);
+	jrn_close(j);
 	rm_tmp();
 }
