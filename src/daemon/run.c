@@ -17,6 +17,9 @@
 
 #include "base/err.h"
 #include "base/log.h"
+#include "capture/authz.h"
+#include "capture/authz_outage.h"
+#include "capture/callmark.h"
 #include "capture/proxy.h"
 #include "cli/cli.h"
 #include "daemon/config.h"
@@ -52,6 +55,9 @@ static const char run_usage[] =
 "  --segment-size SIZE        journal segment rotation size         [journal.segment_size]\n"
 "  --fsync true|false         fdatasync each batch (true)           [journal.fsync]\n"
 "  --commit-delay DURATION    lazy records share an fdatasync (10ms) [journal.commit_delay]\n"
+"  --authz-socket unix:///run/docker/plugins/NAME.sock\n"
+"                             also serve the AuthZ plugin NAME      [authz.socket]\n"
+"  --authz-secret-file FILE   key shared by proxy and plugin        [authz.secret_file]\n"
 "  -v, --verbose              debug logging\n"
 "  -h, --help                 this help\n"
 "\n"
@@ -74,6 +80,8 @@ static const struct option run_opts[] = {
 	{ "segment-size", required_argument, NULL, 10 },
 	{ "fsync", required_argument, NULL, 11 },
 	{ "commit-delay", required_argument, NULL, 12 },
+	{ "authz-socket", required_argument, NULL, 13 },
+	{ "authz-secret-file", required_argument, NULL, 14 },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -85,7 +93,8 @@ static const char *flag_keys[] = {
 	[6] = "limits.max_connections", [7] = "journal.on_failure",
 	[8] = "audit.level", [9] = "audit.read_level",
 	[10] = "journal.segment_size", [11] = "journal.fsync",
-	[12] = "journal.commit_delay",
+	[12] = "journal.commit_delay", [13] = "authz.socket",
+	[14] = "authz.secret_file",
 };
 
 /* The long name of the option whose getopt value is c. */
@@ -204,7 +213,61 @@ start_detail(const struct config *cfg, const char *config_file,
 	jw_str(&w, "on_failure", cfg->on_failure_block ? "block" : "allow");
 	jw_bool(&w, "fsync", cfg->fsync);
 	jw_uint(&w, "body_limit", cfg->body_limit);
+	if (cfg->authz_socket != NULL) {
+		jw_obj_begin(&w, "authz");
+		jw_str(&w, "socket", cfg->authz_socket);
+		jw_str(&w, "policy_mode", cfg->policy.enforce ? "enforce" :
+		    "observe");
+		jw_uint(&w, "policy_rules", cfg->policy.nrules);
+		jw_obj_end(&w);
+	}
 	jw_obj_end(&w);
+}
+
+/* The key proxy and plugin share (callmark.h): only when a plugin runs
+ * here or a key file is configured for a plugin elsewhere. */
+static int
+load_mark_key(const struct config *cfg, char *err)
+{
+	char path[4096];
+
+	if (cfg->authz_secret_file != NULL)
+		snprintf(path, sizeof(path), "%s", cfg->authz_secret_file);
+	else if (cfg->authz_socket != NULL)
+		snprintf(path, sizeof(path), "%s/authz.key", cfg->journal_dir);
+	else
+		return DA_OK;
+	return callmark_key_load(path, 1, err);
+}
+
+static int
+start_authz(const struct config *cfg, struct loop *loop, struct journal *j,
+    const struct authz_outage *outage, struct authz **out, char *err)
+{
+	struct authz_config ac;
+	struct buf detail;
+	int rc;
+
+	authz_config_defaults(&ac);
+	ac.socket_path = cfg->authz_socket;
+	ac.journal_dir = cfg->journal_dir;
+	ac.policy = &cfg->policy;
+	ac.max_skew_ms = cfg->authz_max_skew_s * 1000;
+	ac.durable_wait_ms = cfg->authz_durable_wait_ms;
+	ac.on_failure_block = cfg->on_failure_block;
+	ac.body_cap = cfg->authz_body_limit;
+	ac.level_write = cfg->level_write;
+	ac.level_read = cfg->level_read;
+	if ((rc = authz_start(out, loop, j, &ac, err)) != DA_OK)
+		return rc;
+	if (outage->found) {
+		buf_init(&detail, 64 * 1024);
+		authz_outage_detail(outage, cfg->authz_socket, &detail);
+		selfaudit(j, "authz.outage", outage->clean_stop ? "success" :
+		    "failure", detail.data, NULL);
+		buf_free(&detail);
+	}
+	return DA_OK;
 }
 
 static int
@@ -215,6 +278,8 @@ serve(struct config *cfg, const char *config_file)
 	struct jrn_recovery rec;
 	struct journal *j = NULL;
 	struct proxy *px = NULL;
+	struct authz *az = NULL;
+	struct authz_outage outage;
 	struct loop *loop = NULL;
 	struct loop_handle sh;
 	struct proxy_stats st;
@@ -226,7 +291,8 @@ serve(struct config *cfg, const char *config_file)
 	if (config_validate(cfg, err) != DA_OK ||
 	    config_to_proxy(cfg, &pc, err) != DA_OK ||
 	    (cfg->redact_key_file &&
-	    load_redact_key(cfg->redact_key_file, err) != DA_OK)) {
+	    load_redact_key(cfg->redact_key_file, err) != DA_OK) ||
+	    load_mark_key(cfg, err) != DA_OK) {
 		log_warnx("%s", err);
 		return 2;
 	}
@@ -235,7 +301,7 @@ serve(struct config *cfg, const char *config_file)
 	else
 		gethostname(host, sizeof(host) - 1);
 	fetch_daemon_id(cfg->backend, daemon_id, sizeof(daemon_id));
-	if (daemon_id[0] == '\0')
+	if (daemon_id[0] == '\0' && cfg->nlisten > 0)
 		log_warnx("backend %s: no answer to GET /info yet; records "
 		    "will carry no daemon_id (is dockerd running there?)",
 		    cfg->backend);
@@ -249,6 +315,9 @@ serve(struct config *cfg, const char *config_file)
 	    cfg->commit_delay_ms * 1000000 : -1;
 	jo.seal_every = cfg->seal_every > 0 ? (uint64_t)cfg->seal_every : 0;
 	jo.seal_interval_ns = cfg->seal_interval_ms * 1000000;
+	memset(&outage, 0, sizeof(outage));
+	if (cfg->authz_socket != NULL)
+		authz_outage_read(cfg->journal_dir, &outage);
 	if (jrn_open(&j, &jo, &rec, err) != DA_OK) {
 		log_warnx("journal %s: %s", cfg->journal_dir, err);
 		return 1;
@@ -286,18 +355,27 @@ serve(struct config *cfg, const char *config_file)
 	}
 	sh = (struct loop_handle){ .fd = sfd, .cb = on_signal, .arg = loop };
 	loop_set(loop, &sh, EPOLLIN);
-	if (proxy_start(&px, loop, j, &pc, err) != DA_OK) {
+	if ((cfg->nlisten > 0 && proxy_start(&px, loop, j, &pc, err) != DA_OK) ||
+	    (cfg->authz_socket != NULL &&
+	    start_authz(cfg, loop, j, &outage, &az, err) != DA_OK)) {
 		log_warnx("%s", err);
 		selfaudit(j, "dockaudit.start", "failure", detail.data, NULL);
+		proxy_stop(px);
 		goto out;
 	}
 	selfaudit(j, "dockaudit.start", "success", detail.data, NULL);
 	for (int i = 0; i < cfg->nlisten; i++)
 		log_info("listening on unix://%s -> unix://%s, journal %s",
 		    cfg->listen[i], cfg->backend, cfg->journal_dir);
+	if (az != NULL)
+		log_info("AuthZ plugin on unix://%s (policy %s, %zu rules)",
+		    cfg->authz_socket, cfg->policy.enforce ? "enforce" :
+		    "observe", cfg->policy.nrules);
 	if (loop_run(loop) != 0)
 		log_warn("event loop");
-	proxy_get_stats(px, &st);
+	memset(&st, 0, sizeof(st));
+	if (px != NULL)
+		proxy_get_stats(px, &st);
 	buf_reset(&detail);
 	{
 		struct jw w;
@@ -310,8 +388,26 @@ serve(struct config *cfg, const char *config_file)
 		jw_uint(&w, "denied_journal", st.denied_journal);
 		jw_uint(&w, "forwarded_unrecorded", st.forwarded_unrecorded);
 		jw_uint(&w, "records_dropped", st.records_dropped);
+		if (az != NULL) {
+			struct authz_stats as;
+
+			authz_get_stats(az, &as);
+			jw_obj_begin(&w, "authz");
+			jw_uint(&w, "requests", as.requests);
+			jw_uint(&w, "responses", as.responses);
+			jw_uint(&w, "proxied", as.proxied);
+			jw_uint(&w, "bypass", as.bypass);
+			jw_uint(&w, "denied_policy", as.denied_policy);
+			jw_uint(&w, "denied_blind", as.denied_blind);
+			jw_uint(&w, "denied_journal", as.denied_journal);
+			jw_uint(&w, "allowed_unrecorded", as.allowed_unrecorded);
+			jw_uint(&w, "bad_requests", as.bad_requests);
+			jw_uint(&w, "records_dropped", as.records_dropped);
+			jw_obj_end(&w);
+		}
 		jw_obj_end(&w);
 	}
+	authz_stop(az);
 	proxy_stop(px);
 	selfaudit(j, "dockaudit.stop", "success", detail.data, NULL);
 	rc = 0;
@@ -378,7 +474,7 @@ cli_run(int argc, char **argv)
 			config_free(&cfg);
 			return 0;
 		default:
-			if (c >= 1 && c <= 12) {
+			if (c >= 1 && c <= 14) {
 				rc = config_set(&cfg, flag_keys[c], optarg, origin, err);
 				break;
 			}
