@@ -15,7 +15,9 @@
 #      image (BENCH_IMAGE_MIB, 500 MiB of random data + busybox), best of 3,
 #      and dockaudit's peak memory while streaming;
 #   4. journal append rate (bench/journal_append.c, if present) and search
-#      speed (bench/search.sh, if present).
+#      speed (bench/search.sh, if present);
+#   5. the AuthZ plugin (bench/authz.sh): CLI loops with and without it,
+#      and its answer time.
 # Everything printed is also written to bench/RESULTS.md (date, machine,
 # versions, commands).  Installs nothing; assumes `make` was run (needs
 # build/dockaudit, gcc, dockerd, docker, haproxy, busybox-static).  Stops
@@ -25,7 +27,7 @@
 #   DOCKAUDIT=path        binary to test (build/dockaudit)
 #   BENCH_QUICK=1         small sample counts and a 64 MiB image (smoke test)
 #   BENCH_IMAGE_MIB=N     size of the random payload of the streamed image (500)
-#   BENCH_SKIP=list       skip sections: latency,stream,rss,journal,search
+#   BENCH_SKIP=list       skip sections: latency,stream,rss,journal,search,authz
 #   BENCH_SEARCH_N=N      records for bench/search.sh (200000)
 #   BENCH_JOURNAL_N=N     records for bench/journal_append (1000000)
 #   BENCH_RESULTS=file    where to write the report (bench/RESULTS.md; "-" = none)
@@ -543,6 +545,23 @@ if ! skip search; then
 		fi
 	else
 		out "bench/search.sh does not exist yet: skipped."
+	fi
+fi
+
+# ---- 5. AuthZ plugin ----
+if ! skip authz; then
+	out ""
+	log "authz: bench/authz.sh"
+	if [ "$QUICK" = 1 ]; then
+		export BENCH_AUTHZ_N=${BENCH_AUTHZ_N:-10} BENCH_AUTHZ_RT=${BENCH_AUTHZ_RT:-1000}
+	fi
+	if DOCKAUDIT=$DA bash bench/authz.sh >"$T/authz.out" 2>"$T/authz.err"; then
+		while IFS= read -r l; do out "$l"; done <"$T/authz.out"
+	else
+		out "bench/authz.sh failed:"
+		out '```'
+		while IFS= read -r l; do out "$l"; done < <(tail -n 20 "$T/authz.err")
+		out '```'
 	fi
 fi
 
