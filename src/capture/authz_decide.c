@@ -120,26 +120,6 @@ seen_mark(struct authz *a, const char *id, int64_t t_ms, unsigned flag)
 	return 0;
 }
 
-/* Actions whose JSON body carries what the policy judges. */
-static int
-body_bearing(const char *action)
-{
-	static const char *acts[] = {
-		"container.create", "container.update", "container.exec.create",
-		"exec.start", "volume.create", "network.create",
-		"network.connect", "plugin.pull", "plugin.upgrade",
-		"service.create", "service.update", "swarm.init", "swarm.join",
-		"container.commit", "plugin.set", "secret.create",
-		"config.create", "swarm.update", "node.update",
-		"plugin.create", NULL
-	};
-
-	for (int i = 0; acts[i] != NULL; i++)
-		if (strcmp(acts[i], action) == 0)
-			return 1;
-	return 0;
-}
-
 static int
 is_json_type(const char *ct, size_t n)
 {
@@ -170,7 +150,7 @@ body_invisible(const struct az_call *c, const char **why)
 		return 1;
 	}
 	if (cl == NULL && (c->rm.flags & ROUTE_MUTATING) &&
-	    body_bearing(c->rm.action)) {
+	    policy_body_bearing(c->rm.action)) {
 		*why = "the request body is chunked or empty, which dockerd "
 		    "does not show AuthZ plugins";
 		return 1;

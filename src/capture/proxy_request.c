@@ -19,6 +19,8 @@
 #include "capture/inflight.h"
 #include "capture/proxy_int.h"
 #include "journal/journal.h"
+#include "json/json.h"
+#include "policy/policy.h"
 
 void
 px_call_reset(struct conn *c)
@@ -211,6 +213,48 @@ forward_now(struct conn *c)
 		c->rq = k->req_remaining > 0 ? RQ_BODY_STREAM : RQ_SENT;
 }
 
+/* Enforce mode without a plugin: judge the call on what we extracted.
+ * Returns 1 when it was refused (answered 403 and recorded denied). */
+static int
+policy_refuses(struct conn *c)
+{
+	const struct policy *pol = c->px->cfg.policy;
+	struct call *k = &c->call;
+	const struct policy_rule *rule;
+	struct json *sec = NULL, *actor;
+	char msg[600], full[700];
+	const char *colon;
+
+	if (pol == NULL || !pol->enforce || pol->nrules == 0)
+		return 0;
+	actor = json_parse(c->actor, c->actor_len, NULL);
+	if (k->security.len > 0 && (colon = memchr(k->security.data, ':',
+	    k->security.len)) != NULL)
+		sec = json_parse(colon + 1, k->security.len -
+		    (size_t)(colon + 1 - k->security.data), NULL);
+	rule = policy_match(pol, k->rm.action, sec,
+	    json_str(json_get(actor, "user")),
+	    json_str(json_get(actor, "login_user")));
+	json_free(sec);
+	json_free(actor);
+	if (rule != NULL)
+		policy_message(rule, msg, sizeof(msg));
+	else if (k->truncated && policy_body_bearing(k->rm.action))
+		snprintf(msg, sizeof(msg), "dockaudit policy: the request body "
+		    "is larger than limits.body_bytes, so it cannot be judged; "
+		    "denied");
+	else
+		return 0;
+	snprintf(full, sizeof(full), "authorization denied by dockaudit: %s",
+	    msg);
+	c->call.status = 403;
+	c->call.responded = 1;
+	px_emit(c, "request", "denied", 1, full, strlen(full), NULL, NULL);
+	px_call_reset(c);
+	px_respond_local(c, 403, full);
+	return 1;
+}
+
 /* The request record is written (or not needed): forward or wait. */
 static void
 record_and_forward(struct conn *c)
@@ -231,6 +275,8 @@ record_and_forward(struct conn *c)
 		reject(c, 400, why);
 		return;
 	}
+	if (policy_refuses(c))
+		return;
 	if (k->level == LEVEL_NONE && !mutating) {
 		forward_now(c);
 		return;

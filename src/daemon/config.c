@@ -543,11 +543,10 @@ config_validate(const struct config *cfg, char *err)
 		return da_seterr(err, DA_E_INVAL,
 		    "no listen socket: give --listen unix:///PATH or 'listen:' "
 		    "in the config (or --authz-socket for the AuthZ plugin alone)");
-	if (cfg->policy.nrules > 0 && cfg->authz_socket == NULL)
+	if (cfg->policy.nrules > 0 && cfg->authz_socket == NULL &&
+	    cfg->nlisten == 0)
 		return da_seterr(err, DA_E_INVAL,
-		    "policy: deny rules need the AuthZ plugin (set authz.socket "
-		    "or --authz-socket and start dockerd with "
-		    "--authorization-plugin)");
+		    "policy: deny rules need the AuthZ plugin or the proxy");
 	if (cfg->authz_body_limit < (4u << 20) ||
 	    cfg->authz_body_limit > (256u << 20))
 		return da_seterr(err, DA_E_INVAL,
@@ -589,6 +588,9 @@ config_to_proxy(const struct config *cfg, struct proxy_config *pc, char *err)
 	pc->on_failure_block = cfg->on_failure_block;
 	pc->level_write = cfg->level_write;
 	pc->level_read = cfg->level_read;
+	/* The plugin enforces for every listener; the proxy only when there
+	 * is no plugin here (calls on other sockets then go unjudged). */
+	pc->policy = cfg->authz_socket == NULL ? &cfg->policy : NULL;
 	pc->socket_gid = (gid_t)-1;
 	if (cfg->socket_group != NULL && cfg->socket_group[0] != '\0') {
 		struct group *gr = getgrnam(cfg->socket_group);

@@ -284,3 +284,22 @@ policy_message(const struct policy_rule *r, char *out, size_t len)
 		snprintf(out, len, "dockaudit policy: denied by rule %s",
 		    r->name);
 }
+
+int
+policy_body_bearing(const char *action)
+{
+	static const char *acts[] = {
+		"container.create", "container.update", "container.exec.create",
+		"exec.start", "volume.create", "network.create",
+		"network.connect", "plugin.pull", "plugin.upgrade",
+		"service.create", "service.update", "swarm.init", "swarm.join",
+		"container.commit", "plugin.set", "secret.create",
+		"config.create", "swarm.update", "node.update",
+		"plugin.create", NULL
+	};
+
+	for (int i = 0; acts[i] != NULL; i++)
+		if (strcmp(acts[i], action) == 0)
+			return 1;
+	return 0;
+}

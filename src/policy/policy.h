@@ -68,6 +68,11 @@ int	policy_user_exempt(const struct policy *p, const char *user,
 /* "dockaudit policy: <message> (rule <name>)" into out. */
 void	policy_message(const struct policy_rule *r, char *out, size_t len);
 
+/* 1 for actions whose JSON body carries what rules judge (create,
+ * update, exec, volume, network, plugin, service, swarm...): a call of
+ * these whose body cannot be seen is denied in enforce mode. */
+int	policy_body_bearing(const char *action);
+
 /* Lexical normalisation of a host path: "//etc/./x/../" -> "/etc". */
 void	policy_clean_path(const char *in, char *out, size_t len);
 

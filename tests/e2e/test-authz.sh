@@ -255,6 +255,27 @@ test_authz_outage() {
         '.kind=="audit" and .action=="authz.outage" and .detail.clean_stop==true and (.detail.seconds>=0) and .detail.from!=null'
 }
 
+test_authz_proxy_enforces_without_plugin() {
+    _az_env
+    local pid out sock=$T/pe.sock
+    J=$T/pe-journal
+    check "dockaudit init for a proxy-only journal" "$DOCKAUDIT" init --journal "$J"
+    # the main suite's dockerd has no plugin: the proxy applies the policy itself
+    pid=$(da_launch "$J" "$sock" "$T/pe-dockaudit.log" --config "$AZ_CFG")
+    echo "$pid" >"$T/pe-dockaudit.pid"
+    check "the proxy with a policy and no plugin starts" wait_ping "$sock" "$pid" 20
+    mark
+    out=$(docker -H "unix://$sock" run --rm --privileged bb true 2>&1)
+    check_contains "the proxy denies --privileged with the policy message" \
+        "dockaudit policy: privileged containers are not allowed (rule no-privileged)" "$out"
+    out=$(docker -H "unix://$sock" run --rm bb true 2>&1)
+    check_rc "an allowed docker run through that proxy works" $? "$out"
+    expect_rec "the proxy records the refused create as denied" \
+        '.source=="proxy" and .action=="container.create" and .stage=="request" and .outcome=="denied" and .response.status==403 and .security.privileged==true'
+    de_stop_pid "$pid" 10
+    rm -f "$T/pe-dockaudit.pid"
+}
+
 test_authz_teardown() {
     _az_env
     de_stop_pid "$(cat "$T/az-dockerd.pid" 2>/dev/null)" 20
