@@ -58,6 +58,7 @@ setsid "$DA" run --listen "unix://$T/pa.sock" --backend "unix://$T/da/docker.soc
 	--journal "$T/ja" --config "$T/policy.yaml" --authz-socket "unix://$PSOCK" \
 	>"$T/da-a.log" 2>&1 </dev/null &
 PIDS+=($!)
+DA_A_PID=$!
 for ((i = 0; i < 100; i++)); do [ -S "$PSOCK" ] && break; sleep 0.1; done
 de_start_dockerd "$T/da" --authorization-plugin="$NAME" >/dev/null || { log "dockerd A failed"; exit 1; }
 PIDS+=("$DE_PID")
@@ -115,10 +116,14 @@ for kind in ps create; do
 done
 echo
 log "plugin answer time, $NRT round trips per kind"
-echo "Plugin answer time (\`bench/authz_rt\`, $NRT AuthZReq round trips per kind on one keep-alive connection to the plugin socket, kinds interleaved):"
+echo "Plugin answer time (\`bench/authz_rt\`, $NRT AuthZReq round trips on one keep-alive connection to the plugin socket, one kind after the other, then all three interleaved; CPU time is the plugin process's, all threads, per round trip):"
 echo
 echo '```'
-"$T/authz_rt" -s "$PSOCK" -k "$T/ja/authz.key" -n "$NRT"
+for k in 0 1 2; do
+	"$T/authz_rt" -s "$PSOCK" -k "$T/ja/authz.key" -n "$NRT" -p "$DA_A_PID" -K "$k" | tail -n 2
+done
+echo "interleaved:"
+"$T/authz_rt" -s "$PSOCK" -k "$T/ja/authz.key" -n "$NRT" -p "$DA_A_PID" | tail -n 4
 echo '```'
 bypass=$("$DA" search --journal "$T/ja" | grep -c '"bypass":true' || true)
 echo

@@ -8,9 +8,14 @@
  *   bypass    unmarked GET /containers/json (records + alert, lazily)
  * Marks are made with the plugin's key (-k FILE, as the proxy does: links
  * build/obj/capture/callmark.o).  Prints p50/p90/p99/max per kind in us.
- * usage: authz_rt -s SOCK -k KEYFILE [-n N] [-w WARM] */
+ * With -p PID (the plugin's process) also prints its CPU time per round
+ * trip (all threads, /proc/PID/task/TID/schedstat), which scheduling noise
+ * on a busy machine does not inflate the way it inflates wall time.
+ * -K 0|1|2 runs one kind only.
+ * usage: authz_rt -s SOCK -k KEYFILE [-n N] [-w WARM] [-p PID] [-K KIND] */
 #include "httpc.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <openssl/sha.h>
 
@@ -115,6 +120,36 @@ build(char *out, size_t cap, int kind, unsigned long long n)
 	    body);
 }
 
+static int64_t
+cpu_ns(int pid)
+{
+	char path[300], line[256];
+	int64_t total = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		FILE *f;
+		long long run = 0;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", pid,
+		    de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    sscanf(line, "%lld", &run) == 1)
+			total += run;
+		fclose(f);
+	}
+	closedir(d);
+	return total;
+}
+
 static int
 cmp64(const void *a, const void *b)
 {
@@ -128,7 +163,8 @@ main(int argc, char **argv)
 	static const char *names[3] = { "ping (marked)", "create (marked, 1.7 KB)",
 	    "bypass read (records)" };
 	const char *sock = NULL, *keyfile = NULL;
-	int n = 5000, warm = 200, c, fd;
+	int n = 5000, warm = 200, c, fd, pid = 0, only = -1;
+	int64_t cpu0 = 0;
 	unsigned char key[64];
 	ssize_t kl;
 	int64_t *lat[3];
@@ -137,15 +173,17 @@ main(int argc, char **argv)
 	unsigned long long seq = 1;
 
 	prog_name = "authz_rt";
-	while ((c = getopt(argc, argv, "s:k:n:w:")) != -1) {
+	while ((c = getopt(argc, argv, "s:k:n:w:p:K:")) != -1) {
 		if (c == 's') sock = optarg;
 		else if (c == 'k') keyfile = optarg;
 		else if (c == 'n') n = atoi(optarg);
 		else if (c == 'w') warm = atoi(optarg);
-		else die("usage: authz_rt -s SOCK -k KEYFILE [-n N] [-w WARM]");
+		else if (c == 'p') pid = atoi(optarg);
+		else if (c == 'K') only = atoi(optarg);
+		else die("usage: authz_rt -s SOCK -k KEYFILE [-n N] [-w WARM] [-p PID] [-K KIND]");
 	}
 	if (sock == NULL || keyfile == NULL)
-		die("usage: authz_rt -s SOCK -k KEYFILE [-n N] [-w WARM]");
+		die("usage: authz_rt -s SOCK -k KEYFILE [-n N] [-w WARM] [-p PID] [-K KIND]");
 	if ((fd = open(keyfile, O_RDONLY)) < 0 || (kl = read(fd, key, sizeof(key))) < 16)
 		die("%s: cannot read the key", keyfile);
 	close(fd);
@@ -156,6 +194,8 @@ main(int argc, char **argv)
 		lat[k] = calloc((size_t)n, sizeof(int64_t));
 	for (int i = -warm; i < n; i++) {
 		for (int k = 0; k < 3; k++) {
+			if (only >= 0 && k != only)
+				continue;
 			size_t len = build(req, sizeof(req), k, seq++);
 			int64_t t0 = now_ns(), t1;
 			int closed = 0, status;
@@ -169,14 +209,23 @@ main(int argc, char **argv)
 			if (i >= 0)
 				lat[k][i] = t1 - t0;
 		}
+		if (i == -1 && pid > 0)
+			cpu0 = cpu_ns(pid);
 	}
 	printf("%-26s %8s %8s %8s %8s\n", "AuthZReq kind", "p50 us", "p90 us",
 	    "p99 us", "max us");
 	for (int k = 0; k < 3; k++) {
+		if (only >= 0 && k != only)
+			continue;
 		qsort(lat[k], (size_t)n, sizeof(int64_t), cmp64);
 		printf("%-26s %8.1f %8.1f %8.1f %8.1f\n", names[k],
 		    lat[k][n / 2] / 1e3, lat[k][n * 9 / 10] / 1e3,
 		    lat[k][n * 99 / 100] / 1e3, lat[k][n - 1] / 1e3);
 	}
+	if (pid > 0)
+		printf("plugin CPU time per round trip (%s, all threads, "
+		    "journal writer included): %.1f us\n", only >= 0 ?
+		    names[only] : "all kinds",
+		    (double)(cpu_ns(pid) - cpu0) / 1e3 / ((only >= 0 ? 1.0 : 3.0) * n));
 	return 0;
 }
