@@ -20,6 +20,8 @@
 #      the compression ratio (bench/journal_ops.sh).
 #   7. seals: verify --key against sha256sum on a ~1 GiB sealed journal,
 #      appends with seals on vs off (bench/seal.sh).
+#   8. the AuthZ plugin (bench/authz.sh): CLI loops with and without it,
+#      and its answer time.
 # Everything printed is also written to bench/RESULTS.md (date, machine,
 # versions, commands).  Installs nothing; assumes `make` was run (needs
 # build/dockaudit, gcc, dockerd, docker, haproxy, busybox-static).  Stops
@@ -29,7 +31,7 @@
 #   DOCKAUDIT=path        binary to test (build/dockaudit)
 #   BENCH_QUICK=1         small sample counts and a 64 MiB image (smoke test)
 #   BENCH_IMAGE_MIB=N     size of the random payload of the streamed image (500)
-#   BENCH_SKIP=list       skip sections: latency,stream,rss,journal,search,jops,seal
+#   BENCH_SKIP=list       skip sections: latency,stream,rss,journal,search,jops,seal,authz
 #   BENCH_SEAL_N=N        records of bench/seal.sh's verify journal (1000000, ~1.1 GB)
 #   BENCH_SEAL_APPEND_N=N records per append run of bench/seal.sh (1000000)
 #   BENCH_SEARCH_N=N      records for bench/search.sh (200000)
@@ -585,6 +587,23 @@ if ! skip seal; then
 		out "bench/seal.sh failed:"
 		out '```'
 		while IFS= read -r l; do out "$l"; done < <(tail -n 20 "$T/seal.out")
+		out '```'
+	fi
+fi
+
+# ---- 8. AuthZ plugin ----
+if ! skip authz; then
+	out ""
+	log "authz: bench/authz.sh"
+	if [ "$QUICK" = 1 ]; then
+		export BENCH_AUTHZ_N=${BENCH_AUTHZ_N:-10} BENCH_AUTHZ_RT=${BENCH_AUTHZ_RT:-1000}
+	fi
+	if DOCKAUDIT=$DA bash bench/authz.sh >"$T/authz.out" 2>"$T/authz.err"; then
+		while IFS= read -r l; do out "$l"; done <"$T/authz.out"
+	else
+		out "bench/authz.sh failed:"
+		out '```'
+		while IFS= read -r l; do out "$l"; done < <(tail -n 20 "$T/authz.err")
 		out '```'
 	fi
 fi

@@ -5,7 +5,9 @@
 # under `set -e` (the demo uses it): only de_start_dockerd, de_build_image and
 # de_build_cli_image return non-zero, on real failures.
 #
-#   de_start_dockerd DIR        start dockerd with all state under DIR; sets DE_DIR, DE_SOCK
+#   de_start_dockerd DIR [ARGS...]
+#                               start dockerd with all state under DIR (ARGS: extra dockerd
+#                               options, e.g. --authorization-plugin=NAME); sets DE_DIR, DE_SOCK
 #                               (unix socket path), DE_HOST (unix://...) and DE_PID. Waits until
 #                               `docker version` answers (up to DE_START_TIMEOUT seconds, 60).
 #   de_build_image SOCK TAG [extra-dir]
@@ -51,6 +53,7 @@ de_stop_pid() {
 
 de_start_dockerd() {
     local dir=$1 i
+    shift
     local timeout_s=${DE_START_TIMEOUT:-60}
     mkdir -p "$dir"
     DE_DIR=$(cd "$dir" && pwd)
@@ -61,7 +64,7 @@ de_start_dockerd() {
         return 1
     fi
     dockerd --data-root "$DE_DIR/root" --exec-root "$DE_DIR/exec" --pidfile "$DE_DIR/pid" \
-        -H "$DE_HOST" --storage-driver vfs --iptables=false --ip-masq=false --bridge=none \
+        -H "$DE_HOST" --storage-driver vfs --iptables=false --ip-masq=false --bridge=none "$@" \
         >"$DE_DIR/dockerd.log" 2>&1 &
     DE_PID=$!
     for ((i = 0; i < timeout_s * 10; i++)); do

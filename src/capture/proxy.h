@@ -16,6 +16,7 @@
 struct loop;
 struct journal;
 struct proxy;
+struct policy;
 
 enum audit_level {
 	LEVEL_NONE,		/* no record (reads only; never for mutating calls) */
@@ -37,6 +38,9 @@ struct proxy_config {
 	int		 on_failure_block; /* journal down: 503 mutating calls */
 	enum audit_level level_write;	/* for mutating calls */
 	enum audit_level level_read;	/* for reads */
+	/* Deny policy the proxy enforces itself (only when no AuthZ plugin
+	 * runs in this process; NULL or observe: none). */
+	const struct policy *policy;
 };
 
 void	proxy_config_defaults(struct proxy_config *cfg);

@@ -78,6 +78,10 @@ struct call {
 	int		 responded;	/* response record written */
 	uint64_t	 ticket;
 	const char	*outcome;
+	unsigned char	 body_sha[32];	/* SHA-256 of the body as forwarded */
+	int		 body_held;	/* body_sha is valid: we held all of it */
+	int		 inflight;	/* registered in capture/inflight.h */
+	int		 client_mark;	/* the client sent an X-Dockaudit-Call */
 };
 
 struct conn {

@@ -11,10 +11,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/sha.h>
+
 #include "base/clock.h"
 #include "base/log.h"
+#include "capture/callmark.h"
+#include "capture/inflight.h"
 #include "capture/proxy_int.h"
 #include "journal/journal.h"
+#include "json/json.h"
+#include "policy/policy.h"
 
 void
 px_call_reset(struct conn *c)
@@ -29,6 +35,8 @@ px_call_reset(struct conn *c)
 	buf_free(&k->security);
 	buf_free(&k->capture);
 	buf_free(&k->raw);
+	if (k->inflight)
+		inflight_del(k->req_id);
 	memset(k, 0, sizeof(*k));
 	c->call_active = 0;
 }
@@ -118,20 +126,55 @@ is_json_body(const struct http_head *h)
 	return n == 16 && strncasecmp(ct->value, "application/json", 16) == 0;
 }
 
-/* Rebuild the head without its Expect header (we already said 100). */
+static int
+is_header(const char *line, size_t n, const char *name)
+{
+	size_t nl = strlen(name);
+
+	return n > nl && line[nl] == ':' && strncasecmp(line, name, nl) == 0;
+}
+
+/* Rebuild the head: without its Expect header (we already said 100),
+ * without any X-Dockaudit-Call a client sent (never trusted), and with
+ * our own mark for the AuthZ plugin when a key is loaded. */
 static void
-strip_expect(struct conn *c)
+rewrite_head(struct conn *c)
 {
 	struct call *k = &c->call;
 	const char *p = c->cin.data, *end = p + k->head_len;
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	int first = 1;
 
 	buf_reset(&c->up_head);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *next = nl ? nl + 1 : end;
+		size_t n = (size_t)(next - p);
 
-		if (!((size_t)(next - p) > 7 && strncasecmp(p, "Expect:", 7) == 0))
-			buf_append(&c->up_head, p, (size_t)(next - p));
+		if (!(k->strip_expect && is_header(p, n, "Expect")) &&
+		    !is_header(p, n, CALLMARK_HEADER))
+			buf_append(&c->up_head, p, n);
+		if (first && callmark_enabled() && eol != NULL) {
+			/* request line: METHOD SP target SP version */
+			const char *sp1 = memchr(c->cin.data, ' ',
+			    (size_t)(eol - c->cin.data));
+			const char *sp2 = sp1 ? memchr(sp1 + 1, ' ',
+			    (size_t)(eol - sp1 - 1)) : NULL;
+			char mark[CALLMARK_MAX];
+			size_t ml;
+
+			if (sp2 != NULL) {
+				ml = callmark_make(k->req_id,
+				    clock_now_ns() / 1000000,
+				    k->body_held ? k->body_sha : NULL,
+				    k->method, strlen(k->method), sp1 + 1,
+				    (size_t)(sp2 - sp1 - 1), mark);
+				buf_puts(&c->up_head, CALLMARK_HEADER ": ");
+				buf_append(&c->up_head, mark, ml);
+				buf_puts(&c->up_head, "\r\n");
+			}
+		}
+		first = 0;
 		p = next;
 	}
 	buf_consume(&c->cin, k->head_len);
@@ -157,14 +200,59 @@ forward_now(struct conn *c)
 		px_respond_local(c, 502, why);
 		return;
 	}
-	if (k->strip_expect)
-		strip_expect(c);
+	if (k->strip_expect || callmark_enabled() || k->client_mark)
+		rewrite_head(c);
+	if (inflight_enabled() && inflight_put(k->req_id, k->security.data,
+	    k->security.len, c->actor, c->actor_len, k->body_held) == 0)
+		k->inflight = 1;
 	c->cin_fwd = c->cin_seen;
 	c->rs = RS_HEAD;
 	if (k->rqf.chunked)
 		c->rq = k->rqck.done ? RQ_SENT : RQ_BODY_STREAM;
 	else
 		c->rq = k->req_remaining > 0 ? RQ_BODY_STREAM : RQ_SENT;
+}
+
+/* Enforce mode without a plugin: judge the call on what we extracted.
+ * Returns 1 when it was refused (answered 403 and recorded denied). */
+static int
+policy_refuses(struct conn *c)
+{
+	const struct policy *pol = c->px->cfg.policy;
+	struct call *k = &c->call;
+	const struct policy_rule *rule;
+	struct json *sec = NULL, *actor;
+	char msg[600], full[700];
+	const char *colon;
+
+	if (pol == NULL || !pol->enforce || pol->nrules == 0)
+		return 0;
+	actor = json_parse(c->actor, c->actor_len, NULL);
+	if (k->security.len > 0 && (colon = memchr(k->security.data, ':',
+	    k->security.len)) != NULL)
+		sec = json_parse(colon + 1, k->security.len -
+		    (size_t)(colon + 1 - k->security.data), NULL);
+	rule = policy_match(pol, k->rm.action, sec,
+	    json_str(json_get(actor, "user")),
+	    json_str(json_get(actor, "login_user")));
+	json_free(sec);
+	json_free(actor);
+	if (rule != NULL)
+		policy_message(rule, msg, sizeof(msg));
+	else if (k->truncated && policy_body_bearing(k->rm.action))
+		snprintf(msg, sizeof(msg), "dockaudit policy: the request body "
+		    "is larger than limits.body_bytes, so it cannot be judged; "
+		    "denied");
+	else
+		return 0;
+	snprintf(full, sizeof(full), "authorization denied by dockaudit: %s",
+	    msg);
+	c->call.status = 403;
+	c->call.responded = 1;
+	px_emit(c, "request", "denied", 1, full, strlen(full), NULL, NULL);
+	px_call_reset(c);
+	px_respond_local(c, 403, full);
+	return 1;
 }
 
 /* The request record is written (or not needed): forward or wait. */
@@ -187,6 +275,8 @@ record_and_forward(struct conn *c)
 		reject(c, 400, why);
 		return;
 	}
+	if (policy_refuses(c))
+		return;
 	if (k->level == LEVEL_NONE && !mutating) {
 		forward_now(c);
 		return;
@@ -286,6 +376,7 @@ parse_head(struct conn *c)
 	k->method[h.method_len] = '\0';
 	actions_classify(k->method, h.target, h.target_len, &k->rm);
 	px_request_details(c, &h);
+	k->client_mark = http_header_get(&h, CALLMARK_HEADER) != NULL;
 	if (http_request_framing(&h, &k->rqf, &status, &why) != 0) {
 		reject(c, status, why);
 		return 1;
@@ -303,6 +394,11 @@ parse_head(struct conn *c)
 			k->strip_expect = 1;
 		}
 		return 1;
+	}
+	if (!k->rqf.chunked && k->rqf.length <= 0) {
+		/* no body: the empty body is all there is */
+		SHA256((const unsigned char *)"", 0, k->body_sha);
+		k->body_held = 1;
 	}
 	px_request_body(c, NULL, 0);
 	record_and_forward(c);
@@ -337,6 +433,9 @@ buffer_body(struct conn *c)
 		}
 		if (k->rqck.done) {
 			k->req_bytes = (int64_t)k->raw.len;
+			SHA256((const unsigned char *)(k->raw.data ? k->raw.data :
+			    ""), k->raw.len, k->body_sha);
+			k->body_held = 1;
 			px_request_body(c, k->raw.data, k->raw.len);
 			buf_free(&k->raw);
 			record_and_forward(c);
@@ -348,6 +447,9 @@ buffer_body(struct conn *c)
 		record_and_forward(c);
 		return 1;
 	} else if (c->cin.len - k->head_len >= (size_t)k->rqf.length) {
+		SHA256((const unsigned char *)c->cin.data + k->head_len,
+		    (size_t)k->rqf.length, k->body_sha);
+		k->body_held = 1;
 		px_request_body(c, c->cin.data + k->head_len,
 		    (size_t)k->rqf.length);
 		c->cin_seen = k->head_len + (size_t)k->rqf.length;

@@ -90,6 +90,20 @@ static const struct ckey schema[] = {
 	{ "events.enabled", C_BOOL, OFF(events_enabled), "false",
 	  "record dockerd's own events (GET /events on the backend) as daemon "
 	  "records; works without listen sockets too" },
+	{ "authz.socket", C_UNIX, OFF(authz_socket), NULL,
+	  "serve the Docker AuthZ plugin here (unix:///run/docker/plugins/"
+	  "NAME.sock; dockerd --authorization-plugin=NAME)" },
+	{ "authz.secret_file", C_STR, OFF(authz_secret_file), NULL,
+	  "key the proxy marks calls with and the plugin checks (0600; made "
+	  "when missing; default <journal.dir>/authz.key when authz.socket "
+	  "is set; give both processes the same file when they run apart)" },
+	{ "authz.max_skew", C_DURATION, OFF(authz_max_skew_s), "60s",
+	  "a proxy mark older than this at AuthZReq is stale (bypass)" },
+	{ "authz.durable_wait", C_DURATION_MS, OFF(authz_durable_wait_ms), "2s",
+	  "a mutating call that bypassed the proxy waits at most this long "
+	  "for its record to be durable, then journal.on_failure applies" },
+	{ "authz.body_limit", C_SIZE, OFF(authz_body_limit), "16MiB",
+	  "largest AuthZ request the plugin reads (larger: denied)" },
 };
 
 #define NKEYS (sizeof(schema) / sizeof(schema[0]))
@@ -388,6 +402,9 @@ config_free(struct config *cfg)
 	free(cfg->socket_group);
 	free(cfg->redact_key_file);
 	free(cfg->host_name);
+	free(cfg->authz_socket);
+	free(cfg->authz_secret_file);
+	policy_free(&cfg->policy);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -425,6 +442,13 @@ walk_value(struct yctx *y, const char *key, yaml_event_t *ev)
 		return config_set(y->cfg, key, (const char *)ev->data.scalar.value,
 		    origin, y->err);
 	case YAML_MAPPING_START_EVENT:
+		if (strcmp(key, "policy") == 0) {
+			if (y->cfg->policy.present)
+				return da_seterr(y->err, DA_E_INVAL, "%s: policy "
+				    "given twice", origin);
+			return policy_yaml(&y->p, y->file, &y->cfg->policy,
+			    y->err);
+		}
 		return walk_mapping(y, key);
 	case YAML_SEQUENCE_START_EVENT: {
 		const struct ckey *k = find_key(key);
@@ -542,10 +566,20 @@ config_load(struct config *cfg, const char *path, char *err)
 int
 config_validate(const struct config *cfg, char *err)
 {
-	if (cfg->nlisten == 0 && !cfg->events_enabled)
+	if (cfg->nlisten == 0 && !cfg->events_enabled && cfg->authz_socket == NULL)
 		return da_seterr(err, DA_E_INVAL,
 		    "no listen socket: give --listen unix:///PATH or 'listen:' "
-		    "in the config (or --events to record only dockerd's events)");
+		    "in the config (or --events to record only dockerd's events, "
+		    "or --authz-socket for the AuthZ plugin alone)");
+	if (cfg->policy.nrules > 0 && cfg->authz_socket == NULL &&
+	    cfg->nlisten == 0)
+		return da_seterr(err, DA_E_INVAL,
+		    "policy: deny rules need the AuthZ plugin or the proxy");
+	if (cfg->authz_body_limit < (4u << 20) ||
+	    cfg->authz_body_limit > (256u << 20))
+		return da_seterr(err, DA_E_INVAL,
+		    "authz.body_limit must be 4MiB..256MiB (dockerd sends up to "
+		    "about 1.5 MB)");
 	if (cfg->journal_dir == NULL)
 		return da_seterr(err, DA_E_INVAL,
 		    "no journal: give --journal DIR or 'journal: {dir: ...}'");
@@ -590,6 +624,9 @@ config_to_proxy(const struct config *cfg, struct proxy_config *pc, char *err)
 	pc->on_failure_block = cfg->on_failure_block;
 	pc->level_write = cfg->level_write;
 	pc->level_read = cfg->level_read;
+	/* The plugin enforces for every listener; the proxy only when there
+	 * is no plugin here (calls on other sockets then go unjudged). */
+	pc->policy = cfg->authz_socket == NULL ? &cfg->policy : NULL;
 	pc->socket_gid = (gid_t)-1;
 	if (cfg->socket_group != NULL && cfg->socket_group[0] != '\0') {
 		struct group *gr = getgrnam(cfg->socket_group);

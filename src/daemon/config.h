@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "capture/proxy.h"
+#include "policy/policy.h"
 
 #define CONFIG_MAX_LISTEN 8
 
@@ -41,6 +42,12 @@ struct config {
 	char		*redact_key_file;
 	char		*host_name;
 	int		 events_enabled;		/* record GET /events (capture/events.h) */
+	char		*authz_socket;		/* plugin socket path; NULL = no plugin */
+	char		*authz_secret_file;	/* shared mark key; NULL = <journal>/authz.key */
+	int64_t		 authz_max_skew_s;
+	int64_t		 authz_durable_wait_ms;
+	uint64_t	 authz_body_limit;
+	struct policy	 policy;
 };
 
 void	config_defaults(struct config *cfg);

@@ -19,6 +19,9 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "capture/events.h"
+#include "capture/authz.h"
+#include "capture/authz_outage.h"
+#include "capture/callmark.h"
 #include "capture/proxy.h"
 #include "cli/cli.h"
 #include "daemon/config.h"
@@ -55,6 +58,9 @@ static const char run_usage[] =
 "  --fsync true|false         fdatasync each batch (true)           [journal.fsync]\n"
 "  --commit-delay DURATION    lazy records share an fdatasync (10ms) [journal.commit_delay]\n"
 "  --events                   record dockerd's events (GET /events)  [events.enabled]\n"
+"  --authz-socket unix:///run/docker/plugins/NAME.sock\n"
+"                             also serve the AuthZ plugin NAME      [authz.socket]\n"
+"  --authz-secret-file FILE   key shared by proxy and plugin        [authz.secret_file]\n"
 "  -v, --verbose              debug logging\n"
 "  -h, --help                 this help\n"
 "\n"
@@ -78,6 +84,8 @@ static const struct option run_opts[] = {
 	{ "fsync", required_argument, NULL, 11 },
 	{ "commit-delay", required_argument, NULL, 12 },
 	{ "events", no_argument, NULL, 'E' },
+	{ "authz-socket", required_argument, NULL, 13 },
+	{ "authz-secret-file", required_argument, NULL, 14 },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -89,7 +97,8 @@ static const char *flag_keys[] = {
 	[6] = "limits.max_connections", [7] = "journal.on_failure",
 	[8] = "audit.level", [9] = "audit.read_level",
 	[10] = "journal.segment_size", [11] = "journal.fsync",
-	[12] = "journal.commit_delay",
+	[12] = "journal.commit_delay", [13] = "authz.socket",
+	[14] = "authz.secret_file",
 };
 
 /* The long name of the option whose getopt value is c. */
@@ -209,6 +218,14 @@ start_detail(const struct config *cfg, const char *config_file,
 	jw_bool(&w, "fsync", cfg->fsync);
 	jw_uint(&w, "body_limit", cfg->body_limit);
 	jw_bool(&w, "events", cfg->events_enabled);
+	if (cfg->authz_socket != NULL) {
+		jw_obj_begin(&w, "authz");
+		jw_str(&w, "socket", cfg->authz_socket);
+		jw_str(&w, "policy_mode", cfg->policy.enforce ? "enforce" :
+		    "observe");
+		jw_uint(&w, "policy_rules", cfg->policy.nrules);
+		jw_obj_end(&w);
+	}
 	jw_obj_end(&w);
 }
 
@@ -249,6 +266,52 @@ start_events(struct events **evs, struct loop **evloop, pthread_t *thread,
 	return DA_OK;
 }
 
+/* The key proxy and plugin share (callmark.h): only when a plugin runs
+ * here or a key file is configured for a plugin elsewhere. */
+static int
+load_mark_key(const struct config *cfg, char *err)
+{
+	char path[4096];
+
+	if (cfg->authz_secret_file != NULL)
+		snprintf(path, sizeof(path), "%s", cfg->authz_secret_file);
+	else if (cfg->authz_socket != NULL)
+		snprintf(path, sizeof(path), "%s/authz.key", cfg->journal_dir);
+	else
+		return DA_OK;
+	return callmark_key_load(path, 1, err);
+}
+
+static int
+start_authz(const struct config *cfg, struct loop *loop, struct journal *j,
+    const struct authz_outage *outage, struct authz **out, char *err)
+{
+	struct authz_config ac;
+	struct buf detail;
+	int rc;
+
+	authz_config_defaults(&ac);
+	ac.socket_path = cfg->authz_socket;
+	ac.journal_dir = cfg->journal_dir;
+	ac.policy = &cfg->policy;
+	ac.max_skew_ms = cfg->authz_max_skew_s * 1000;
+	ac.durable_wait_ms = cfg->authz_durable_wait_ms;
+	ac.on_failure_block = cfg->on_failure_block;
+	ac.body_cap = cfg->authz_body_limit;
+	ac.level_write = cfg->level_write;
+	ac.level_read = cfg->level_read;
+	if ((rc = authz_start(out, loop, j, &ac, err)) != DA_OK)
+		return rc;
+	if (outage->found) {
+		buf_init(&detail, 64 * 1024);
+		authz_outage_detail(outage, cfg->authz_socket, &detail);
+		selfaudit(j, "authz.outage", outage->clean_stop ? "success" :
+		    "failure", detail.data, NULL);
+		buf_free(&detail);
+	}
+	return DA_OK;
+}
+
 /* Retention's journal.pruned records (journal/retention.h). */
 static int
 journal_audit(struct journal *j, void *arg, const char *action,
@@ -270,6 +333,8 @@ serve(struct config *cfg, const char *config_file)
 	struct events_stats es;
 	struct loop *loop = NULL, *evloop = NULL;
 	pthread_t evthread;
+	struct authz *az = NULL;
+	struct authz_outage outage;
 	struct loop_handle sh;
 	struct proxy_stats st;
 	char err[DA_ERRLEN], host[256] = "", daemon_id[128];
@@ -280,7 +345,8 @@ serve(struct config *cfg, const char *config_file)
 	if (config_validate(cfg, err) != DA_OK ||
 	    config_to_proxy(cfg, &pc, err) != DA_OK ||
 	    (cfg->redact_key_file &&
-	    load_redact_key(cfg->redact_key_file, err) != DA_OK)) {
+	    load_redact_key(cfg->redact_key_file, err) != DA_OK) ||
+	    load_mark_key(cfg, err) != DA_OK) {
 		log_warnx("%s", err);
 		return 2;
 	}
@@ -289,7 +355,7 @@ serve(struct config *cfg, const char *config_file)
 	else
 		gethostname(host, sizeof(host) - 1);
 	fetch_daemon_id(cfg->backend, daemon_id, sizeof(daemon_id));
-	if (daemon_id[0] == '\0')
+	if (daemon_id[0] == '\0' && cfg->nlisten > 0)
 		log_warnx("backend %s: no answer to GET /info yet; records "
 		    "will carry no daemon_id (is dockerd running there?)",
 		    cfg->backend);
@@ -309,6 +375,9 @@ serve(struct config *cfg, const char *config_file)
 	jo.retention_hard_max_bytes = cfg->retention_hard_max_bytes;
 	jo.maint_interval_ns = cfg->retention_interval_s * 1000000000LL;
 	jo.audit = journal_audit;
+	memset(&outage, 0, sizeof(outage));
+	if (cfg->authz_socket != NULL)
+		authz_outage_read(cfg->journal_dir, &outage);
 	if (jrn_open(&j, &jo, &rec, err) != DA_OK) {
 		log_warnx("journal %s: %s", cfg->journal_dir, err);
 		return 1;
@@ -348,7 +417,9 @@ serve(struct config *cfg, const char *config_file)
 	loop_set(loop, &sh, EPOLLIN);
 	if ((cfg->nlisten > 0 && proxy_start(&px, loop, j, &pc, err) != DA_OK) ||
 	    (cfg->events_enabled && start_events(&evs, &evloop, &evthread, j,
-	    cfg, err) != DA_OK)) {
+	    cfg, err) != DA_OK) ||
+	    (cfg->authz_socket != NULL &&
+	    start_authz(cfg, loop, j, &outage, &az, err) != DA_OK)) {
 		log_warnx("%s", err);
 		selfaudit(j, "dockaudit.start", "failure", detail.data, NULL);
 		proxy_stop(px);
@@ -358,6 +429,10 @@ serve(struct config *cfg, const char *config_file)
 	for (int i = 0; i < cfg->nlisten; i++)
 		log_info("listening on unix://%s -> unix://%s, journal %s",
 		    cfg->listen[i], cfg->backend, cfg->journal_dir);
+	if (az != NULL)
+		log_info("AuthZ plugin on unix://%s (policy %s, %zu rules)",
+		    cfg->authz_socket, cfg->policy.enforce ? "enforce" :
+		    "observe", cfg->policy.nrules);
 	if (loop_run(loop) != 0)
 		log_warn("event loop");
 	if (evs != NULL) {
@@ -392,8 +467,26 @@ serve(struct config *cfg, const char *config_file)
 			jw_uint(&w, "label_lookups", es.inspects);
 			jw_obj_end(&w);
 		}
+		if (az != NULL) {
+			struct authz_stats as;
+
+			authz_get_stats(az, &as);
+			jw_obj_begin(&w, "authz");
+			jw_uint(&w, "requests", as.requests);
+			jw_uint(&w, "responses", as.responses);
+			jw_uint(&w, "proxied", as.proxied);
+			jw_uint(&w, "bypass", as.bypass);
+			jw_uint(&w, "denied_policy", as.denied_policy);
+			jw_uint(&w, "denied_blind", as.denied_blind);
+			jw_uint(&w, "denied_journal", as.denied_journal);
+			jw_uint(&w, "allowed_unrecorded", as.allowed_unrecorded);
+			jw_uint(&w, "bad_requests", as.bad_requests);
+			jw_uint(&w, "records_dropped", as.records_dropped);
+			jw_obj_end(&w);
+		}
 		jw_obj_end(&w);
 	}
+	authz_stop(az);
 	events_stop(evs);
 	proxy_stop(px);
 	selfaudit(j, "dockaudit.stop", "success", detail.data, NULL);
@@ -465,7 +558,7 @@ cli_run(int argc, char **argv)
 			config_free(&cfg);
 			return 0;
 		default:
-			if (c >= 1 && c <= 12) {
+			if (c >= 1 && c <= 14) {
 				rc = config_set(&cfg, flag_keys[c], optarg, origin, err);
 				break;
 			}

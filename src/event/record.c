@@ -155,6 +155,8 @@ evt_render(struct evt *e, struct buf *out)
 		    buf_append(out, e->security_json, e->security_len) != 0)
 			w.err = DA_E_NOMEM;
 	}
+	if (e->alert_json)
+		jw_raw(&w, "alert", e->alert_json, e->alert_len);
 	if (e->detail_json)
 		jw_raw(&w, "detail", e->detail_json, e->detail_len);
 	return w.err;

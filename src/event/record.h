@@ -4,7 +4,7 @@
  * caller; evt_render() turns it into the members text that jrn_submit()
  * takes (the journal adds "v", "seq" and "prev").  Field order is fixed:
  * id, time, host, kind, stage, source, action, outcome, actor, request,
- * response, session, object, security, detail.  Absent parts are omitted,
+ * response, session, object, security, alert, detail.  Absent parts are omitted,
  * except that api records always carry actor, request and object. */
 #ifndef DA_RECORD_H
 #define DA_RECORD_H
@@ -77,6 +77,8 @@ struct evt {
 	size_t		 security_len;
 	const char	*detail_json;	/* audit/daemon specifics, or NULL */
 	size_t		 detail_len;
+	const char	*alert_json;	/* alert records: the "alert" object, or NULL */
+	size_t		 alert_len;
 };
 
 /* Host facts stamped on every record; set once at start. */
