@@ -11,8 +11,10 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base/clock.h"
 #include "base/err.h"
 #include "capture/callmark.h"
+#include "event/record.h"
 
 static unsigned char	mark_key[64];
 static size_t		mark_keylen;
@@ -144,6 +146,25 @@ callmark_make(const char *id, int64_t t_ms, const unsigned char body_sha[32],
 	n += snprintf(out + n, CALLMARK_MAX - (size_t)n, "m=");
 	hexs(md, 32, out + n);
 	return (size_t)n + 64;
+}
+
+size_t
+callmark_own_call(const char *method, const char *target,
+    char out[CALLMARK_LINE_MAX])
+{
+	char id[EVT_UUID_LEN], mark[CALLMARK_MAX];
+	size_t ml;
+	int n;
+
+	out[0] = '\0';
+	if (!callmark_enabled())
+		return 0;
+	evt_uuid(id);
+	ml = callmark_make(id, clock_now_ns() / 1000000, NULL, method,
+	    strlen(method), target, strlen(target), mark);
+	n = snprintf(out, CALLMARK_LINE_MAX, "%s: %.*s\r\n", CALLMARK_HEADER,
+	    (int)ml, mark);
+	return n > 0 && (size_t)n < CALLMARK_LINE_MAX ? (size_t)n : 0;
 }
 
 static int

@@ -45,6 +45,15 @@ size_t	callmark_make(const char *id, int64_t t_ms,
 	    const unsigned char body_sha[32], const char *method, size_t mlen,
 	    const char *target, size_t tlen, char out[CALLMARK_MAX]);
 
+/* The whole header line ("X-Dockaudit-Call: ...\r\n") for a call
+ * dockaudit itself makes to dockerd (the events stream, label lookups,
+ * GET /info): a fresh id, no body digest, so the plugin does not report
+ * dockaudit's own calls as bypasses.  Writes "" and returns 0 when no key
+ * is loaded. */
+#define CALLMARK_LINE_MAX	(sizeof(CALLMARK_HEADER) + CALLMARK_MAX + 4)
+size_t	callmark_own_call(const char *method, const char *target,
+	    char out[CALLMARK_LINE_MAX]);
+
 enum callmark_result callmark_verify(const char *value, size_t vlen,
 	    const char *method, size_t mlen, const char *target, size_t tlen,
 	    struct callmark *out);

@@ -18,6 +18,7 @@
 #include "base/buf.h"
 #include "base/clock.h"
 #include "base/err.h"
+#include "capture/callmark.h"
 #include "capture/events_int.h"
 #include "http/http.h"
 #include "json/json.h"
@@ -62,13 +63,15 @@ ev_inspect_labels(const char *backend, const char *id, int timeout_ms,
 	const char *why;
 	struct json *root;
 	struct buf b;
-	char req[160];
+	char req[160 + CALLMARK_LINE_MAX], target[96], mark[CALLMARK_LINE_MAX];
 	int fd, rc, n;
 
 	if (strlen(id) != 64 || strspn(id, "0123456789abcdef") != 64)
 		return da_seterr(err, DA_E_INVAL, "not a container id");
+	snprintf(target, sizeof(target), "/containers/%s/json", id);
+	callmark_own_call("GET", target, mark);
 	n = snprintf(req, sizeof(req),
-	    "GET /containers/%s/json HTTP/1.0\r\nHost: docker\r\n\r\n", id);
+	    "GET %s HTTP/1.0\r\nHost: docker\r\n%s\r\n", target, mark);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", backend);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {

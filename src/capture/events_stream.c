@@ -24,6 +24,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "capture/callmark.h"
 #include "capture/events_int.h"
 #include "capture/peer.h"
 #include "daemon/loop.h"
@@ -272,6 +273,7 @@ static void
 build_request(struct events *ev)
 {
 	char since[EV_SINCE_LEN], until[EV_SINCE_LEN];
+	char target[3 * EV_SINCE_LEN + 32], mark[CALLMARK_LINE_MAX];
 
 	buf_reset(&ev->out);
 	ev->out_off = 0;
@@ -281,14 +283,16 @@ build_request(struct events *ev)
 		ev->replay_until = now > ev->resume_ns ? now : ev->resume_ns;
 		ev_format_since(ev->resume_ns, since);
 		ev_format_since(ev->replay_until, until);
-		buf_printf(&ev->out, "GET /events?since=%s&until=%s HTTP/1.1\r\n",
+		snprintf(target, sizeof(target), "/events?since=%s&until=%s",
 		    since, until);
 	} else {
 		ev_format_since(ev->replay_until, since);
-		buf_printf(&ev->out, "GET /events?since=%s HTTP/1.1\r\n", since);
+		snprintf(target, sizeof(target), "/events?since=%s", since);
 	}
-	buf_printf(&ev->out, "Host: docker\r\nUser-Agent: dockaudit-events/%s\r\n"
-	    "\r\n", DOCKAUDIT_VERSION);
+	callmark_own_call("GET", target, mark);
+	buf_printf(&ev->out, "GET %s HTTP/1.1\r\nHost: docker\r\n"
+	    "User-Agent: dockaudit-events/%s\r\n%s\r\n", target,
+	    DOCKAUDIT_VERSION, mark);
 }
 
 static void

@@ -111,18 +111,22 @@ flag_name(int c)
 	return "flag";
 }
 
-/* Ask dockerd for its ID (GET /info) so records name the daemon. */
+/* Ask dockerd for its ID (GET /info) so records name the daemon.  The
+ * call carries our mark, so a plugin here takes it for what it is. */
 static void
 fetch_daemon_id(const char *backend, char *id, size_t idlen)
 {
-	static const char req[] = "GET /info HTTP/1.0\r\nHost: docker\r\n\r\n";
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { 2, 0 };
+	char req[64 + CALLMARK_LINE_MAX], mark[CALLMARK_LINE_MAX];
 	struct buf resp;
 	ssize_t n;
-	int fd;
+	int fd, rl;
 
 	id[0] = '\0';
+	callmark_own_call("GET", "/info", mark);
+	rl = snprintf(req, sizeof(req), "GET /info HTTP/1.0\r\nHost: docker\r\n"
+	    "%s\r\n", mark);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", backend);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
 		return;
@@ -130,7 +134,7 @@ fetch_daemon_id(const char *backend, char *id, size_t idlen)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	buf_init(&resp, 4 << 20);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    write(fd, req, sizeof(req) - 1) == (ssize_t)(sizeof(req) - 1)) {
+	    write(fd, req, (size_t)rl) == (ssize_t)rl) {
 		char tmp[16384];
 		while ((n = read(fd, tmp, sizeof(tmp))) > 0)
 			if (buf_append(&resp, tmp, (size_t)n) != DA_OK)
@@ -150,6 +154,43 @@ fetch_daemon_id(const char *backend, char *id, size_t idlen)
 		}
 	}
 	buf_free(&resp);
+}
+
+/* With our AuthZ plugin in this process dockerd answers GET /info only
+ * once the loop serves the plugin (and dockerd may start after us), so
+ * the id is asked for from a thread of its own, once a second until it
+ * comes; records written before then carry daemon_id null. */
+static void *
+daemon_id_thread(void *arg)
+{
+	const char *backend = arg;
+	char id[128];
+
+	for (;;) {
+		fetch_daemon_id(backend, id, sizeof(id));
+		if (id[0] != '\0') {
+			evt_set_daemon_id(id);
+			log_info("backend %s: daemon id %s", backend, id);
+			return NULL;
+		}
+		sleep(1);
+	}
+}
+
+static void
+start_daemon_id_thread(const char *backend)
+{
+	sigset_t all, old;
+	pthread_t t;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&t, NULL, daemon_id_thread, (void *)backend) == 0)
+		pthread_detach(t);
+	else
+		log_warnx("backend %s: cannot start the daemon id lookup; "
+		    "records will carry no daemon_id", backend);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 /* Keyed hashing of redacted values: the key file must be ours alone. */
@@ -354,8 +395,10 @@ serve(struct config *cfg, const char *config_file)
 		snprintf(host, sizeof(host), "%s", cfg->host_name);
 	else
 		gethostname(host, sizeof(host) - 1);
-	fetch_daemon_id(cfg->backend, daemon_id, sizeof(daemon_id));
-	if (daemon_id[0] == '\0' && cfg->nlisten > 0)
+	daemon_id[0] = '\0';
+	if (cfg->authz_socket == NULL)
+		fetch_daemon_id(cfg->backend, daemon_id, sizeof(daemon_id));
+	if (daemon_id[0] == '\0' && cfg->nlisten > 0 && cfg->authz_socket == NULL)
 		log_warnx("backend %s: no answer to GET /info yet; records "
 		    "will carry no daemon_id (is dockerd running there?)",
 		    cfg->backend);
@@ -433,6 +476,8 @@ serve(struct config *cfg, const char *config_file)
 		log_info("AuthZ plugin on unix://%s (policy %s, %zu rules)",
 		    cfg->authz_socket, cfg->policy.enforce ? "enforce" :
 		    "observe", cfg->policy.nrules);
+	if (az != NULL)
+		start_daemon_id_thread(cfg->backend);
 	if (loop_run(loop) != 0)
 		log_warn("event loop");
 	if (evs != NULL) {

@@ -3,6 +3,7 @@
  * Runs on the proxy's hot path for every call: one pass into a caller
  * buffer, pre-rendered fragments (actor, query, body, security) spliced in
  * as they are. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -13,14 +14,31 @@
 #include "json/json.h"
 
 static char host_name[256] = "";
-static char host_daemon_id[128] = "";
+/* Set at start, or later from another thread (daemon/run.c asks dockerd
+ * in the background when dockerd waits on our AuthZ plugin), so it is
+ * published as a whole: a reader holds either the old string or the new,
+ * each in its own slot (two calls at most, or a slot is reused). */
+static _Atomic(const char *) host_daemon_id;
 
 void
 evt_set_host(const char *name, const char *daemon_id)
 {
 	snprintf(host_name, sizeof(host_name), "%s", name ? name : "");
-	snprintf(host_daemon_id, sizeof(host_daemon_id), "%s",
-	    daemon_id ? daemon_id : "");
+	evt_set_daemon_id(daemon_id);
+}
+
+void
+evt_set_daemon_id(const char *daemon_id)
+{
+	static char ids[2][128];
+	static atomic_int next;
+	char *slot;
+
+	if (daemon_id == NULL || daemon_id[0] == '\0')
+		return;
+	slot = ids[atomic_fetch_add(&next, 1) & 1];
+	snprintf(slot, sizeof(ids[0]), "%s", daemon_id);
+	atomic_store(&host_daemon_id, slot);
 }
 
 /* Random bytes come from a per-thread pool refilled with getrandom(). */
@@ -78,7 +96,7 @@ evt_render(struct evt *e, struct buf *out)
 	jw_str(&w, "time", ts);
 	jw_obj_begin(&w, "host");
 	str_or_null(&w, "name", host_name);
-	str_or_null(&w, "daemon_id", host_daemon_id);
+	str_or_null(&w, "daemon_id", atomic_load(&host_daemon_id));
 	jw_obj_end(&w);
 	jw_str(&w, "kind", e->kind);
 	if (e->stage)

@@ -81,8 +81,11 @@ struct evt {
 	size_t		 alert_len;
 };
 
-/* Host facts stamped on every record; set once at start. */
+/* Host facts stamped on every record; set once at start.  The daemon id
+ * (NULL or "" = unknown, records say null) may be set once more later, from
+ * any thread. */
 void	evt_set_host(const char *name, const char *daemon_id);
+void	evt_set_daemon_id(const char *daemon_id);
 
 /* A random v4 UUID into out[EVT_UUID_LEN]. */
 void	evt_uuid(char out[EVT_UUID_LEN]);

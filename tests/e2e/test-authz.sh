@@ -18,7 +18,7 @@ dzd() { docker -H "unix://$AZ_DSOCK" "$@"; }  # on the plugin dockerd's own sock
 
 _az_launch() {
     setsid "$DOCKAUDIT" run --listen "unix://$AZ_PROXY" --backend "unix://$AZ_DSOCK" \
-        --journal "$AZ_J" --config "$AZ_CFG" --authz-socket "unix://$AZ_PSOCK" \
+        --journal "$AZ_J" --config "$AZ_CFG" --authz-socket "unix://$AZ_PSOCK" --events \
         --socket-mode 0660 --socket-group docker >>"$T/az-dockaudit.log" 2>&1 </dev/null &
     echo $! >"$T/az-dockaudit.pid"
 }
@@ -213,6 +213,28 @@ test_authz_streams_and_non_json() {
     dz rm -f "azx-$$" >/dev/null 2>&1
     expect_no_rec "no bypass records for import, build, exec, attach through the proxy" '.security.bypass==true' 1
     rm -rf "$T/az-import.tar" "$T/az-ctx"
+}
+
+test_authz_own_calls_and_events() {
+    _az_env
+    local rc
+    mark
+    dzd run --name "azev-$$" bb sh -c 'exit 5' >/dev/null 2>&1
+    rc=$?
+    check_eq "a direct docker run that exits 5 reports it" 5 "$rc"
+    expect_rec "the events stream (same process as the plugin) records its die with exit code 5" \
+        ".kind==\"daemon\" and .action==\"container.die\" and .object.name==\"azev-$$\" and .daemon_event.exit_code==5"
+    dzd rm "azev-$$" >/dev/null 2>&1
+    dz ps >/dev/null 2>&1
+    expect_rec "proxied records name the daemon (GET /info asked in the background, past the plugin)" \
+        '.source=="proxy" and .host.daemon_id!=null'
+    # dockaudit's own calls to dockerd (GET /events, GET /info, label lookups) carry its mark
+    # (the curl calls are the tests' own, the forged mark among them)
+    MARK=0
+    expect_no_rec "dockaudit's own calls to dockerd are never bypasses" \
+        '.security.bypass==true and ((.request.user_agent // "")|startswith("curl")|not) and ((.request.path // "")|test("/(events|info)$|/containers/[0-9a-f]{64}/json$"))'
+    expect_rec "the events stream was connected all along" \
+        '.kind=="audit" and .action=="events.connected"'
 }
 
 test_authz_login_redacted() {
