@@ -594,9 +594,11 @@ fi
 # ---- 8. AuthZ plugin ----
 if ! skip authz; then
 	out ""
+	out "## 8. AuthZ plugin: CLI loops with vs without it, its answer time (bench/authz.sh)"
+	out ""
 	log "authz: bench/authz.sh"
 	if [ "$QUICK" = 1 ]; then
-		export BENCH_AUTHZ_N=${BENCH_AUTHZ_N:-10} BENCH_AUTHZ_RT=${BENCH_AUTHZ_RT:-1000}
+		export BENCH_AUTHZ_N=${BENCH_AUTHZ_N:-10} BENCH_AUTHZ_CREATE_N=${BENCH_AUTHZ_CREATE_N:-5} BENCH_AUTHZ_RT=${BENCH_AUTHZ_RT:-1000} BENCH_AUTHZ_LAT_N=${BENCH_AUTHZ_LAT_N:-200}
 	fi
 	if DOCKAUDIT=$DA bash bench/authz.sh >"$T/authz.out" 2>"$T/authz.err"; then
 		while IFS= read -r l; do out "$l"; done <"$T/authz.out"

@@ -11,6 +11,9 @@
 # The engine: /var/run/docker.sock when an engine answers there (it is not modified: dockaudit
 # listens on a socket of its own), otherwise a private dockerd started here with all its state
 # under the demo directory. Everything the demo makes lives in $DEMO_DIR (/run/dockaudit-demo).
+# All three capture lines run in the one dockaudit process: the proxy, the daemon's events
+# (--events) and, with the private engine (started after dockaudit with
+# --authorization-plugin), the AuthZ plugin, which flags a call made past the proxy.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$(pwd)
@@ -46,7 +49,9 @@ run() { printf '\033[2m$ %s\033[0m\n' "$(quote "$@")"; "$@"; }
 
 stop_demo() {
     local f
-    for f in dockaudit engine; do
+    # the engine first: what it does while stopping reaches the events stream, and no call
+    # waits on a plugin that is gone
+    for f in engine dockaudit; do
         if [ -s "$DEMO_DIR/$f.pid" ]; then
             if [ $f = engine ]; then
                 DE_PID=$(cat "$DEMO_DIR/$f.pid")
@@ -76,7 +81,7 @@ fi
 
 # --- packages -------------------------------------------------------------------------------
 say "packages"
-PKGS=(gcc make pkg-config libssl-dev libyaml-dev docker.io containerd runc busybox-static jq curl util-linux passwd)
+PKGS=(gcc make pkg-config libssl-dev libyaml-dev libzstd-dev docker.io containerd runc busybox-static jq curl util-linux passwd)
 need=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || need+=("$p")
@@ -102,27 +107,26 @@ say "build"
 make -j2 >/dev/null
 "$DA" --version
 
-# --- engine ---------------------------------------------------------------------------------
+# --- engine and dockaudit --------------------------------------------------------------------
 stop_demo 2>/dev/null || true
 rm -rf "$DEMO_DIR"
 mkdir -p "$DEMO_DIR"
 chmod 0755 "$DEMO_DIR"
 getent group docker >/dev/null || groupadd -r docker
+J=$DEMO_DIR/journal
+SOCK=$DEMO_DIR/docker.sock
+PLUGIN=dockaudit-demo
+PSOCK=/run/docker/plugins/$PLUGIN.sock
 say "engine"
 if de_engine_reachable /var/run/docker.sock; then
     BACKEND=/var/run/docker.sock
     OWN_ENGINE=0
-    echo "using the engine at /var/run/docker.sock"
+    echo "using the engine at /var/run/docker.sock (no AuthZ plugin: that would mean restarting it)"
 else
-    echo "no engine at /var/run/docker.sock: starting a private dockerd under $DEMO_DIR/engine"
-    de_start_dockerd "$DEMO_DIR/engine"
-    echo "$DE_PID" >"$DEMO_DIR/engine.pid"
-    BACKEND=$DE_SOCK
+    BACKEND=$DEMO_DIR/engine/docker.sock
     OWN_ENGINE=1
-fi
-if ! docker -H "unix://$BACKEND" image inspect bb:latest >/dev/null 2>&1; then
-    echo "importing a busybox image as bb:latest (no registry needed)"
-    de_build_image "$BACKEND" bb:latest
+    echo "no engine at /var/run/docker.sock: a private dockerd under $DEMO_DIR/engine, started"
+    echo "after dockaudit with --authorization-plugin=$PLUGIN (dockerd refuses to start without it)"
 fi
 
 cleanup_on_error() {
@@ -134,16 +138,24 @@ cleanup_on_error() {
 }
 trap cleanup_on_error EXIT
 
-# --- dockaudit ------------------------------------------------------------------------------
-J=$DEMO_DIR/journal
-SOCK=$DEMO_DIR/docker.sock
 say "dockaudit init + run"
-run "$DA" init --journal "$J"
+run "$DA" init --journal "$J" --verification-key-out "$DEMO_DIR/k0.key"
 RUN_CMD=("$DA" run --listen "unix://$SOCK" --backend "unix://$BACKEND" --journal "$J"
-    --socket-mode 0660 --socket-group docker)
+    --socket-mode 0660 --socket-group docker --events)
+[ $OWN_ENGINE = 1 ] && RUN_CMD+=(--authz-socket "unix://$PSOCK")
 printf '\033[2m$ %s &\033[0m\n' "$(quote "${RUN_CMD[@]}")"
 setsid "${RUN_CMD[@]}" >"$DEMO_DIR/dockaudit.log" 2>&1 </dev/null &
 echo $! >"$DEMO_DIR/dockaudit.pid"
+if [ $OWN_ENGINE = 1 ]; then
+    for _ in $(seq 100); do
+        [ -S "$PSOCK" ] && break
+        kill -0 "$(cat "$DEMO_DIR/dockaudit.pid")" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -S "$PSOCK" ] || { echo "dockaudit's AuthZ plugin did not start" >&2; exit 1; }
+    de_start_dockerd "$DEMO_DIR/engine" --authorization-plugin="$PLUGIN"
+    echo "$DE_PID" >"$DEMO_DIR/engine.pid"
+fi
 for _ in $(seq 100); do
     [ "$(curl -s -m 2 --unix-socket "$SOCK" http://d/_ping 2>/dev/null)" = OK ] && break
     kill -0 "$(cat "$DEMO_DIR/dockaudit.pid")" 2>/dev/null || break
@@ -154,6 +166,10 @@ done
     exit 1
 }
 echo "dockaudit listens on $SOCK (0660 root:docker) in front of $BACKEND"
+if ! docker -H "unix://$SOCK" image inspect bb:latest >/dev/null 2>&1; then
+    echo "importing a busybox image as bb:latest (no registry needed)"
+    de_build_image "$SOCK" bb:latest
+fi
 
 # --- a docker session as different people ---------------------------------------------------
 id alice >/dev/null 2>&1 || useradd -M -s /bin/sh alice
@@ -186,6 +202,12 @@ as_bob volume create demo-data
 as_bob network create demo-net
 as_bob run --rm -v demo-data:/data --network demo-net bb sh -c 'echo hello > /data/greeting; cat /data/greeting'
 as_bob pull localhost:1/no-such-image
+as_bob run --name demo-exit3 bb sh -c 'exit 3'
+as_bob rm demo-exit3
+if [ $OWN_ENGINE = 1 ]; then
+    printf '\033[2m(root, past the proxy)$ docker -H unix://%s ps -q\033[0m\n' "$BACKEND"
+    docker -H "unix://$BACKEND" ps -q
+fi
 as_alice rm -f demo-risky
 as_bob volume rm demo-data
 as_bob network rm demo-net
@@ -199,8 +221,16 @@ say "the container.create record of alice's risky container (security fields)"
     jq -c 'select(.stage=="request" and .request.query.name=="demo-risky") | {actor: {uid: .actor.uid, user: .actor.user, loginuid: .actor.loginuid, login_user: .actor.login_user, comm: .actor.comm}, security, env: .request.body.Env}'
 say "search --user bob"
 run "$DA" search --journal "$J" --user bob --format table
-say "dockaudit verify"
-run "$DA" verify --journal "$J"
+say "what dockerd did on its own: the events stream (container.die with its exit code)"
+"$DA" search --journal "$J" --action container.die |
+    jq -c 'select(.kind=="daemon") | {time, container: .object.name, exit_code: .daemon_event.exit_code, caused_by: .cause.action, user: .cause.user}'
+if [ $OWN_ENGINE = 1 ]; then
+    say "calls that bypassed the proxy (seen by the AuthZ plugin) and their alerts"
+    "$DA" search --journal "$J" |
+        jq -c 'select(.kind=="alert") | {time, rule: .alert.rule, level: .alert.level, reason: .alert.reason, call: "\(.detail.method) \(.detail.path)"}'
+fi
+say "dockaudit verify, with the verification key k0 (forward-secure seals)"
+run "$DA" verify --journal "$J" --key "$DEMO_DIR/k0.key"
 
 trap - EXIT
 say "done"
@@ -221,8 +251,9 @@ else
     echo
     echo "To run dockaudit yourself in the foreground (Ctrl-C stops it):"
     if [ "$OWN_ENGINE" -eq 1 ]; then
-        echo "    dockerd --data-root /var/lib/dockaudit-demo/root --exec-root /run/dockaudit-demo/exec -H unix:///run/dockaudit-demo/engine.sock --storage-driver vfs --iptables=false --ip-masq=false --bridge=none &"
-        echo "    $DA run --listen unix://$SOCK --backend unix:///run/dockaudit-demo/engine.sock --journal $J"
+        echo "    $DA run --listen unix://$SOCK --backend unix:///run/dockaudit-demo/engine.sock --journal $J --events --authz-socket unix://$PSOCK &"
+        echo "    dockerd --data-root /var/lib/dockaudit-demo/root --exec-root /run/dockaudit-demo/exec -H unix:///run/dockaudit-demo/engine.sock --storage-driver vfs --iptables=false --ip-masq=false --bridge=none --authorization-plugin=$PLUGIN"
+        echo "(dockaudit first: dockerd refuses to start while its AuthZ plugin is missing)"
     else
         echo "    ${RUN_CMD[*]}"
     fi

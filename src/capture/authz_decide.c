@@ -89,7 +89,6 @@ slot_of(const char *id)
 static int
 seen_mark(struct authz *a, const char *id, int64_t t_ms, unsigned flag)
 {
-	int64_t now = clock_now_ns() / 1000000;
 	unsigned s = slot_of(id), victim = s;
 	int64_t oldest = INT64_MAX;
 
@@ -113,7 +112,6 @@ seen_mark(struct authz *a, const char *id, int64_t t_ms, unsigned flag)
 	}
 	/* Expired entries (and, under a flood, the oldest) make room: an
 	 * id older than the freshness window is refused as stale anyway. */
-	(void)now;
 	snprintf(a->seen[victim].id, sizeof(a->seen[victim].id), "%s", id);
 	a->seen[victim].t_ms = t_ms;
 	a->seen[victim].flags = flag;

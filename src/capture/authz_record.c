@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "capture/authz_int.h"
 #include "capture/proxy.h"
+#include "capture/query.h"
 #include "event/extract.h"
 #include "event/record.h"
 #include "event/redact.h"
@@ -17,58 +18,16 @@
 #include "journal/journal.h"
 #include "json/json.h"
 
-#define QUERY_KEYS_MAX 64
 
-/* query string -> {"k":"v"}; the first of repeated keys wins (Go's
- * Form.Get), values redacted as the proxy does. */
+/* The query string as the proxy renders it (capture/query.h). */
 static void
 render_query(struct az_call *c)
 {
 	const char *q = memchr(c->m.uri, '?', c->m.uri_len);
-	const char *p, *end = c->m.uri + c->m.uri_len;
-	char keys[QUERY_KEYS_MAX][64];
-	int nkeys = 0;
-	size_t n;
-	char *kb, *vb;
-	struct jw w;
 
-	if (q == NULL)
-		return;
-	n = (size_t)(end - q);
-	kb = malloc(n + 1);
-	vb = malloc(n + 1);
-	if (kb == NULL || vb == NULL)
-		goto out;
-	jw_init(&w, &c->query);
-	jw_obj_begin(&w, NULL);
-	for (p = q + 1; p < end;) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *e = amp ? amp : end, *eq;
-		long kl, vl;
-		int dup = 0;
-
-		eq = memchr(p, '=', (size_t)(e - p));
-		kl = http_pct_decode(p, (size_t)((eq ? eq : e) - p), kb, n + 1, 1);
-		vl = eq ? http_pct_decode(eq + 1, (size_t)(e - eq - 1), vb,
-		    n + 1, 1) : 0;
-		if (!eq)
-			vb[0] = '\0';
-		p = amp ? amp + 1 : end;
-		if (kl <= 0 || vl < 0)
-			continue;
-		for (int i = 0; i < nkeys; i++)
-			if (strcmp(keys[i], kb) == 0)
-				dup = 1;
-		if (dup)
-			continue;
-		if (nkeys < QUERY_KEYS_MAX)
-			snprintf(keys[nkeys++], sizeof(keys[0]), "%s", kb);
-		redact_query_value(c->rm.action, kb, vb, (size_t)vl, &w);
-	}
-	jw_obj_end(&w);
-out:
-	free(kb);
-	free(vb);
+	if (q != NULL)
+		query_render(c->rm.action, q + 1,
+		    (size_t)(c->m.uri + c->m.uri_len - q - 1), &c->query);
 }
 
 /* Add bypass fields to the security member text. */

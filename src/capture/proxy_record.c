@@ -10,13 +10,13 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "capture/proxy_int.h"
+#include "capture/query.h"
 #include "capture/recent.h"
 #include "event/extract.h"
 #include "event/redact.h"
 #include "journal/journal.h"
 #include "json/json.h"
 
-#define QUERY_KEYS_MAX 64
 
 static int
 looks_like_id(const char *s)
@@ -29,51 +29,6 @@ looks_like_id(const char *s)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
-}
-
-/* query string -> {"k":"v",...}; the first of repeated keys wins, as
- * with Go's Form.Get, which dockerd uses. */
-static void
-render_query(struct call *k, const char *q, size_t n)
-{
-	char keys[QUERY_KEYS_MAX][64];
-	int nkeys = 0;
-	char *kbuf = malloc(n + 1), *vbuf = malloc(n + 1);
-	const char *p = q, *end = q + n;
-	struct jw w;
-
-	if (kbuf == NULL || vbuf == NULL)
-		goto out;
-	jw_init(&w, &k->query);
-	jw_obj_begin(&w, NULL);
-	while (p < end) {
-		const char *amp = memchr(p, '&', (size_t)(end - p));
-		const char *e = amp ? amp : end, *eq;
-		long kl, vl;
-		int dup = 0;
-
-		eq = memchr(p, '=', (size_t)(e - p));
-		kl = http_pct_decode(p, (size_t)((eq ? eq : e) - p), kbuf, n + 1, 1);
-		vl = eq ? http_pct_decode(eq + 1, (size_t)(e - eq - 1), vbuf, n + 1, 1)
-		    : 0;
-		if (!eq)
-			vbuf[0] = '\0';
-		p = amp ? amp + 1 : end;
-		if (kl <= 0 || vl < 0)
-			continue;	/* undecodable: dockerd would not see it either */
-		for (int i = 0; i < nkeys; i++)
-			if (strcmp(keys[i], kbuf) == 0)
-				dup = 1;
-		if (dup)
-			continue;
-		if (nkeys < QUERY_KEYS_MAX)
-			snprintf(keys[nkeys++], sizeof(keys[0]), "%s", kbuf);
-		redact_query_value(k->rm.action, kbuf, vbuf, (size_t)vl, &w);
-	}
-	jw_obj_end(&w);
-out:
-	free(kbuf);
-	free(vbuf);
 }
 
 static const char *recorded_headers[] = {
@@ -117,7 +72,8 @@ px_request_details(struct conn *c, const struct http_head *h)
 	buf_append(&k->path, t, (size_t)((q ? q : t + tl) - t) < PX_PATH_MAX ?
 	    (size_t)((q ? q : t + tl) - t) : PX_PATH_MAX - 1);
 	if (q != NULL)
-		render_query(k, q + 1, tl - (size_t)(q + 1 - t));
+		query_render(k->rm.action, q + 1, tl - (size_t)(q + 1 - t),
+		    &k->query);
 	if ((ua = http_header_get(h, "User-Agent")) != NULL)
 		buf_append(&k->ua, ua->value, ua->value_len < 1000 ?
 		    ua->value_len : 1000);

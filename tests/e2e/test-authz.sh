@@ -212,6 +212,13 @@ test_authz_streams_and_non_json() {
     check_contains "docker run -i (attach, hijacked) through the proxy works" got-hi "$out"
     dz rm -f "azx-$$" >/dev/null 2>&1
     expect_no_rec "no bypass records for import, build, exec, attach through the proxy" '.security.bypass==true' 1
+    # dockerd's re-send after a plugin read a request and closed: Content-Length 0, no JSON at all
+    out=$(curl -s -m 5 --unix-socket "$AZ_PSOCK" -X POST -H 'Content-Length: 0' http://p/AuthZPlugin.AuthZReq)
+    check_contains "an empty AuthZReq (dockerd's re-send) is denied" '"Allow":false' "$out"
+    out=$(curl -s -m 5 --unix-socket "$AZ_PSOCK" -X POST --data-binary 'not json{' http://p/AuthZPlugin.AuthZReq)
+    check_contains "a non-JSON AuthZReq is denied" '"Allow":false' "$out"
+    out=$(dz version --format '{{.Server.Version}}' 2>&1)
+    check_rc "the plugin still serves dockerd afterwards" $? "$out"
     rm -rf "$T/az-import.tar" "$T/az-ctx"
 }
 
