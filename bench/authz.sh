@@ -3,7 +3,7 @@
 #
 # Starts three private dockerds, A with --authorization-plugin=<unique name>,
 # B without, C with bench/authz_null.c (allows everything unread: the floor
-# any plugin costs), and a dockaudit in front of each (A's also serves the
+# any plugin costs), and a dockaudit in front of A and of B (A's also serves the
 # plugin, policy enforce with three deny rules; B's is a plain proxy), then:
 #   1. `docker ps` and `docker create` + `docker rm` loops through each
 #      proxy and on each dockerd directly, rotating the order iteration by
