@@ -249,7 +249,7 @@ test_jops_crash_rounds() {
   compress: zstd
   seal_every: 20
   retention:
-    max_bytes: 48KiB
+    max_bytes: 96KiB
     check_interval: 1s'
     for ((round = 1; round <= rounds; round++)); do
         pid=$(_jo_start) || { fail "dockaudit restarts after kill -9 (round $round)" "$(tail -n 20 "$JOLOG")"; break; }
@@ -283,8 +283,9 @@ test_jops_crash_rounds() {
     oldest_t=$(_jo_status | jq -r .oldest.time)
     names=$(ddirect ps -a --filter name=jocrash --format '{{.Names}} {{.CreatedAt}}' |
         while read -r n d t z _; do
-            # CreatedAt is "2026-12-02 07:10:11 +0000 UTC": keep those created 2 s after the oldest record
-            if [ "$(date -d "$d $t $z" +%s)" -gt "$(($(date -d "$oldest_t" +%s) + 2))" ]; then echo "$n"; fi
+            # CreatedAt is "2026-12-02 07:10:11 +0000 UTC" (whole seconds): keep those created
+            # in a later second than the oldest record's (96 KiB keeps about the last round)
+            if [ "$(date -d "$d $t $z" +%s)" -gt "$(($(date -d "$oldest_t" +%s) + 1))" ]; then echo "$n"; fi
         done | sort)
     made=$(printf '%s\n' "$names" | grep -c .)
     check_true "the crash loop created containers after the oldest kept record (precondition, $made)" "[ $made -ge 1 ]"
