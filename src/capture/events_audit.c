@@ -71,6 +71,20 @@ time_member(struct jw *w, const char *key, int64_t ns)
 	jw_str(w, key, ts);
 }
 
+/* The end both connection records share: how many were left out since
+ * the last one written, then the record itself. */
+static void
+finish_conn_record(struct events *ev, struct jw *w, struct buf *d,
+    const char *action, const char *outcome)
+{
+	if (ev->conn_suppressed)
+		jw_uint(w, "records_suppressed", ev->conn_suppressed);
+	jw_obj_end(w);
+	ev->conn_suppressed = 0;
+	audit_record(ev, action, outcome, d);
+	buf_free(d);
+}
+
 void
 ev_record_connected(struct events *ev)
 {
@@ -98,12 +112,7 @@ ev_record_connected(struct events *ev)
 	time_member(&w, "daemon_started", ev->daemon_start_ns);
 	time_member(&w, "down_since", ev->down_since);
 	jw_uint(&w, "attempts", ev->attempts);
-	if (ev->conn_suppressed)
-		jw_uint(&w, "records_suppressed", ev->conn_suppressed);
-	jw_obj_end(&w);
-	ev->conn_suppressed = 0;
-	audit_record(ev, "events.connected", "success", &d);
-	buf_free(&d);
+	finish_conn_record(ev, &w, &d, "events.connected", "success");
 }
 
 void
@@ -122,12 +131,7 @@ ev_record_disconnected(struct events *ev, const char *reason, int was_up)
 	jw_bool(&w, "was_connected", was_up);
 	jw_int(&w, "last_event_nano", ev->resume_ns);
 	time_member(&w, "last_event", ev->resume_ns);
-	if (ev->conn_suppressed)
-		jw_uint(&w, "records_suppressed", ev->conn_suppressed);
-	jw_obj_end(&w);
-	ev->conn_suppressed = 0;
-	audit_record(ev, "events.disconnected", "failure", &d);
-	buf_free(&d);
+	finish_conn_record(ev, &w, &d, "events.disconnected", "failure");
 }
 
 void
