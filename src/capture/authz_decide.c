@@ -54,7 +54,7 @@ authz_new(struct journal *j, const struct authz_config *cfg)
 	}
 	a->j = j;
 	a->cfg = *cfg;
-	a->lh.fd = a->jh.fd = a->th.fd = -1;
+	a->lh.fd = a->jh.fd = a->th.fd = a->sock.fd = -1;
 	buf_init(&a->scratch, BUF_UNLIMITED);
 	return a;
 }

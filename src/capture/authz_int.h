@@ -7,6 +7,7 @@
 #define DA_AUTHZ_INT_H
 
 #include "base/buf.h"
+#include "base/unixsock.h"
 #include "capture/authz.h"
 #include "capture/authz_wire.h"
 #include "capture/callmark.h"
@@ -39,6 +40,7 @@ struct authz {
 	struct journal		*j;
 	struct authz_config	 cfg;
 	struct loop_handle	 lh;	/* listener */
+	struct unixsock		 sock;	/* its socket file */
 	struct loop_handle	 jh;	/* journal notify (dup, edge-triggered) */
 	struct loop_handle	 th;	/* timerfd: write-ahead deadlines */
 	int			 timer_armed;

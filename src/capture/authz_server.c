@@ -382,48 +382,20 @@ on_timer(struct loop_handle *h, uint32_t ev)
 static int
 listen_plugin(struct authz *a, char *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *path = a->cfg.socket_path;
-	char dir[sizeof(sa.sun_path)];
-	char *slash;
-	struct stat st;
-	int fd;
+	int rc;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return da_seterr(err, DA_E_INVAL, "authz socket %s: path longer "
-		    "than %zu bytes", path, sizeof(sa.sun_path) - 1);
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			return da_seterr(err, DA_E_IO, "authz socket %s: cannot "
-			    "create %s: %s", path, dir, strerror(errno));
-	}
-	if (lstat(path, &st) == 0) {
-		if (!S_ISSOCK(st.st_mode))
-			return da_seterr(err, DA_E_EXISTS, "authz socket %s: "
-			    "exists and is not a socket; remove it", path);
-		unlink(path);
-	}
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0)
-		return da_seterr(err, DA_E_IO, "authz socket %s: %s", path,
-		    strerror(errno));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    chmod(path, 0600) != 0 || listen(fd, 1024) != 0) {
-		int e = errno;
-
-		close(fd);
-		return da_seterr(err, DA_E_IO, "authz socket %s: %s", path,
-		    strerror(e));
-	}
-	a->lh = (struct loop_handle){ .fd = fd, .cb = on_accept, .arg = a };
+	/* dockerd connects as root; nobody else needs this socket */
+	if ((rc = unixsock_listen(&a->sock, "authz socket", a->cfg.socket_path,
+	    0600, (gid_t)-1, 1024, err)) != DA_OK)
+		return rc;
+	a->lh = (struct loop_handle){ .fd = a->sock.fd, .cb = on_accept,
+	    .arg = a };
 	if (loop_set(a->loop, &a->lh, EPOLLIN) != 0) {
-		close(fd);
+		rc = da_seterr(err, DA_E_IO, "authz socket %s: epoll: %s",
+		    a->cfg.socket_path, strerror(errno));
+		unixsock_close(&a->sock);
 		a->lh.fd = -1;
-		return da_seterr(err, DA_E_IO, "authz socket %s: epoll: %s",
-		    path, strerror(errno));
+		return rc;
 	}
 	return DA_OK;
 }
@@ -468,8 +440,7 @@ authz_stop(struct authz *a)
 		return;
 	if (a->lh.fd >= 0) {
 		loop_del(a->loop, &a->lh);
-		close(a->lh.fd);
-		unlink(a->cfg.socket_path);
+		unixsock_close(&a->sock);
 	}
 	while (a->conns)
 		conn_close(a->conns);

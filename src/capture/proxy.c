@@ -557,43 +557,20 @@ on_tick(void *arg)
 static int
 listen_unix(struct proxy *px, const char *path, char *err)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct listener *l = &px->ls[px->nls];
-	struct stat stt;
-	int fd;
+	int rc;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return da_seterr(err, DA_E_INVAL,
-		    "listen %s: path longer than %zu bytes; use a shorter path",
-		    path, sizeof(sa.sun_path) - 1);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (lstat(path, &stt) == 0) {
-		if (!S_ISSOCK(stt.st_mode))
-			return da_seterr(err, DA_E_EXISTS,
-			    "listen %s: exists and is not a socket; remove it or "
-			    "choose another path", path);
-		unlink(path);	/* stale socket of an earlier run */
-	}
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) < 0)
-		return da_seterr(err, DA_E_IO, "listen %s: socket: %s", path,
-		    strerror(errno));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    chmod(path, px->cfg.socket_mode) != 0 ||
-	    (px->cfg.socket_gid != (gid_t)-1 &&
-	    chown(path, (uid_t)-1, px->cfg.socket_gid) != 0) ||
-	    listen(fd, 1024) != 0) {
-		int e = errno;
-		close(fd);
-		return da_seterr(err, DA_E_IO, "listen %s: %s", path, strerror(e));
-	}
+	if ((rc = unixsock_listen(&l->sock, "listen", path, px->cfg.socket_mode,
+	    px->cfg.socket_gid, 1024, err)) != DA_OK)
+		return rc;
 	l->px = px;
-	l->h = (struct loop_handle){ .fd = fd, .cb = on_accept, .arg = l };
-	snprintf(l->path, sizeof(l->path), "%s", path);
+	l->h = (struct loop_handle){ .fd = l->sock.fd, .cb = on_accept,
+	    .arg = l };
 	if (loop_set(px->loop, &l->h, EPOLLIN) != 0) {
-		close(fd);
-		return da_seterr(err, DA_E_IO, "listen %s: epoll: %s", path,
+		rc = da_seterr(err, DA_E_IO, "listen %s: epoll: %s", path,
 		    strerror(errno));
+		unixsock_close(&l->sock);
+		return rc;
 	}
 	px->nls++;
 	return DA_OK;
@@ -642,8 +619,7 @@ proxy_stop(struct proxy *px)
 		return;
 	for (size_t i = 0; i < px->nls; i++) {
 		loop_del(px->loop, &px->ls[i].h);
-		close(px->ls[i].h.fd);
-		unlink(px->ls[i].path);
+		unixsock_close(&px->ls[i].sock);
 	}
 	while (px->conns)
 		px_conn_close(px->conns);

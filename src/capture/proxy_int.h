@@ -9,6 +9,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/unixsock.h"
 #include "capture/proxy.h"
 #include "daemon/loop.h"
 #include "event/actions.h"
@@ -116,7 +117,7 @@ struct conn {
 struct listener {
 	struct loop_handle h;
 	struct proxy	*px;
-	char		 path[108];
+	struct unixsock	 sock;
 };
 
 struct proxy {

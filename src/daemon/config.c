@@ -87,9 +87,10 @@ static const struct ckey schema[] = {
 	  "correlate" },
 	{ "host.name", C_STR, OFF(host_name), NULL,
 	  "host name stamped on records (default: the system's)" },
-	{ "events.enabled", C_BOOL, OFF(events_enabled), "false",
+	{ "events.enabled", C_BOOL, OFF(events_enabled), "true",
 	  "record dockerd's own events (GET /events on the backend) as daemon "
-	  "records; works without listen sockets too" },
+	  "records: deaths with exit codes, OOM kills, restarts; set "
+	  "explicitly, it runs without listen sockets too" },
 	{ "authz.socket", C_UNIX, OFF(authz_socket), NULL,
 	  "serve the Docker AuthZ plugin here (unix:///run/docker/plugins/"
 	  "NAME.sock; dockerd --authorization-plugin=NAME)" },
@@ -289,6 +290,8 @@ config_set(struct config *cfg, const char *key, const char *v,
 		return da_seterr(err, DA_E_INVAL,
 		    "%s: unknown key '%s' (expected %s)", origin, key, sib);
 	}
+	if (k->off == OFF(events_enabled) && strcmp(origin, "default") != 0)
+		cfg->events_explicit = 1;
 	switch (k->type) {
 	case C_STR:
 		return set_str((char **)(base + k->off), v);
@@ -566,7 +569,8 @@ config_load(struct config *cfg, const char *path, char *err)
 int
 config_validate(const struct config *cfg, char *err)
 {
-	if (cfg->nlisten == 0 && !cfg->events_enabled && cfg->authz_socket == NULL)
+	if (cfg->nlisten == 0 && cfg->authz_socket == NULL &&
+	    !(cfg->events_enabled && cfg->events_explicit))
 		return da_seterr(err, DA_E_INVAL,
 		    "no listen socket: give --listen unix:///PATH or 'listen:' "
 		    "in the config (or --events to record only dockerd's events, "

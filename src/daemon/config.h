@@ -42,6 +42,7 @@ struct config {
 	char		*redact_key_file;
 	char		*host_name;
 	int		 events_enabled;		/* record GET /events (capture/events.h) */
+	int		 events_explicit;		/* set by a flag or the file, not the default */
 	char		*authz_socket;		/* plugin socket path; NULL = no plugin */
 	char		*authz_secret_file;	/* shared mark key; NULL = <journal>/authz.key */
 	int64_t		 authz_max_skew_s;

@@ -57,7 +57,9 @@ static const char run_usage[] =
 "  --segment-size SIZE        journal segment rotation size         [journal.segment_size]\n"
 "  --fsync true|false         fdatasync each batch (true)           [journal.fsync]\n"
 "  --commit-delay DURATION    lazy records share an fdatasync (10ms) [journal.commit_delay]\n"
-"  --events                   record dockerd's events (GET /events)  [events.enabled]\n"
+"  --events                   record dockerd's events (GET /events; the default;\n"
+"                             given alone, without --listen: events only) [events.enabled]\n"
+"  --no-events                do not subscribe to dockerd's events\n"
 "  --authz-socket unix:///run/docker/plugins/NAME.sock\n"
 "                             also serve the AuthZ plugin NAME      [authz.socket]\n"
 "  --authz-secret-file FILE   key shared by proxy and plugin        [authz.secret_file]\n"
@@ -84,6 +86,7 @@ static const struct option run_opts[] = {
 	{ "fsync", required_argument, NULL, 11 },
 	{ "commit-delay", required_argument, NULL, 12 },
 	{ "events", no_argument, NULL, 'E' },
+	{ "no-events", no_argument, NULL, 'N' },
 	{ "authz-socket", required_argument, NULL, 13 },
 	{ "authz-secret-file", required_argument, NULL, 14 },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -593,6 +596,10 @@ cli_run(int argc, char **argv)
 			break;
 		case 'E':
 			rc = config_set(&cfg, "events.enabled", "true", "--events", err);
+			break;
+		case 'N':
+			rc = config_set(&cfg, "events.enabled", "false",
+			    "--no-events", err);
 			break;
 		case 'v':
 			log_init("dockaudit", 1);

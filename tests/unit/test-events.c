@@ -708,11 +708,18 @@ TEST(config_events_without_listen)
 	char err[DA_ERRLEN] = "";
 
 	config_defaults(&c);
-	ASSERT_EQ(c.events_enabled, 0);
+	/* on by default (issue 13): an audit trail has deaths and exit codes */
+	ASSERT_EQ(c.events_enabled, 1);
+	ASSERT_EQ(c.events_explicit, 0);
 	ASSERT_EQ(config_set(&c, "journal.dir", "/tmp/x", "--journal", err), DA_OK);
-	/* nothing to do at all: refused, and the message names --events */
+	/* nothing asked for but the default: refused, and the message names
+	 * --events (events alone must be asked for) */
 	ASSERT_EQ(config_validate(&c, err), DA_E_INVAL);
 	ASSERT_CONTAINS(err, "--events");
+	ASSERT_EQ(config_set(&c, "events.enabled", "false", "--no-events", err),
+	    DA_OK);
+	ASSERT_EQ(c.events_enabled, 0);
+	ASSERT_EQ(config_validate(&c, err), DA_E_INVAL);
 	ASSERT_EQ(config_set(&c, "events.enabled", "true", "--events", err), DA_OK);
 	ASSERT_EQ(c.events_enabled, 1);
 	ASSERT_EQ(config_validate(&c, err), DA_OK);
