@@ -88,7 +88,9 @@ az_security(struct az_call *c, const char *inflight_sec, size_t inflight_len)
 			jw_str(&w, "body_error", err);
 			jw_obj_end(&w);
 		} else {
-			extract_security(c->rm.action, c->body, qroot, &w);
+			extract_security(c->rm.action,
+			    c->rm.api_version[0] ? c->rm.api_version :
+			    NULL, c->body, qroot, NULL, &w);
 		}
 	} else if (inflight_len > 0) {
 		buf_puts(&c->security, "\"security\":");

@@ -118,7 +118,8 @@ px_request_body(struct conn *c, const char *body, size_t n)
 			k->body_trailing = (int64_t)(n - used);
 		jw_init(&w, &k->security);
 		w.depth = 1;		/* member text: "security":{...} */
-		extract_security(k->rm.action, root, qroot, &w);
+		extract_security(k->rm.action, k->rm.api_version[0] ?
+		    k->rm.api_version : NULL, root, qroot, NULL, &w);
 	}
 	extract_object(k->rm.action, root, qroot, &name, &image);
 	if (name != NULL && k->obj_name[0] == '\0')

@@ -620,39 +620,65 @@ static const struct {
 };
 
 void
-extract_security(const char *action, const struct json *body,
-    const struct json *query, struct jw *w)
+extract_doubt_add(struct extract_doubt *d, const char *reason)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->reason[i], reason) == 0)
+			return;
+	if (d->n < EXTRACT_MAX_DOUBTS)
+		d->reason[d->n++] = reason;
+	else
+		d->reason[EXTRACT_MAX_DOUBTS - 1] = "more doubts than recorded";
+}
+
+static void
+out_doubts(struct jw *w, const struct extract_doubt *d)
+{
+	if (d == NULL || d->n == 0)
+		return;
+	jw_arr_begin(w, "uncertain");
+	for (size_t i = 0; i < d->n; i++)
+		jw_str(w, NULL, d->reason[i]);
+	jw_arr_end(w);
+}
+
+int
+extract_security(const char *action, const char *api_version,
+    const struct json *body, const struct json *query,
+    struct extract_doubt *doubt, struct jw *w)
 {
 	struct extract__out o = { w, 0, 0 };
 	struct mark m;
 	size_t i;
 
+	(void)api_version;
+	obj_open(w, "security", &m);
 	if (action == NULL)
-		return;
+		goto out;
 	if (strcmp(action, "container.create") == 0) {
 		if (json_type(body) != JSON_OBJECT)
-			return;
+			goto out;
 		o.nulls = 1;
-		jw_obj_begin(w, "security");
 		sec_container_create(&o, body, query);
-		if (o.nomem)
-			jw_bool(w, "incomplete", 1);
-		jw_obj_end(w);
-		return;
+		goto out;
 	}
 	for (i = 0; i < sizeof(sec_actions) / sizeof(sec_actions[0]); i++) {
 		if (strcmp(action, sec_actions[i].action) != 0)
 			continue;
 		if (sec_actions[i].body >= 0 &&
 		    (int)json_type(body) != sec_actions[i].body)
-			return;
-		obj_open(w, "security", &m);
+			goto out;
 		sec_actions[i].fn(&o, body, query);
-		if (o.nomem)
-			jw_bool(w, "incomplete", 1);
-		obj_close(w, &m);
-		return;
+		break;
 	}
+out:
+	if (o.nomem)
+		jw_bool(w, "incomplete", 1);
+	out_doubts(w, doubt);
+	obj_close(w, &m);
+	return doubt != NULL ? (int)doubt->n : 0;
 }
 
 /* ---- object name and image ---- */

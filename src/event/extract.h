@@ -10,6 +10,8 @@
 
 #include "json/json.h"
 
+struct extract_doubt;
+
 /* Write member "security":{...} for actions whose body carries settings:
  * container.create, container.update, container.exec.create, exec.start,
  * volume.create, network.create, network.connect, plugin.pull,
@@ -63,8 +65,25 @@
  * "incomplete":true is added if memory ran out.  Nothing copies a secret:
  * Env and build args give names only, driver options are not copied, and
  * URL user info in any string is replaced (redact_write_text). */
-void	extract_security(const char *action, const struct json *body,
-	    const struct json *query, struct jw *w);
+int	extract_security(const char *action, const char *api_version,
+	    const struct json *body, const struct json *query,
+	    struct extract_doubt *doubt, struct jw *w);
+
+/* Doubts: reasons the record may not say exactly what dockerd will do with
+ * a call (a body it cannot read as dockerd will, a Content-Type it is not
+ * sure dockerd refuses, ...).  The caller may add reasons of its own
+ * before extract_security, which adds the ones extraction finds and writes
+ * them all as "uncertain":[...] inside "security" (opening it if nothing
+ * else was written), and returns their count.  Reasons are static strings
+ * (never request data), at most EXTRACT_MAX_DOUBTS, each once.
+ * api_version is the text after "/v" in the path ("1.23"), NULL when the
+ * path has no version (the daemon's default applies). */
+#define EXTRACT_MAX_DOUBTS 8
+struct extract_doubt {
+	const char	*reason[EXTRACT_MAX_DOUBTS];
+	size_t		 n;
+};
+void	extract_doubt_add(struct extract_doubt *d, const char *reason);
 
 /* Object name and image from the body/query of create-like calls:
  * container.create: name from query "name", image from "Image";

@@ -72,7 +72,7 @@ sec(const char *action, const char *body, const char *query)
 	buf_init(&out, BUF_UNLIMITED);
 	jw_init(&w, &out);
 	jw_obj_begin(&w, NULL);
-	extract_security(action, b, q, &w);
+	extract_security(action, NULL, b, q, NULL, &w);
 	jw_obj_end(&w);
 	ASSERT_EQ(w.err, 0);
 	ASSERT_EQ(w.depth, 0);
