@@ -209,10 +209,14 @@ peer_container_from_cgroup(const char *text, char id[65])
 	return 0;
 }
 
+/* Signal 0 through the pidfd: ESRCH once the process is gone.  EPERM (a
+ * caller of another user, dockaudit running as run.user without CAP_KILL)
+ * means it is still there. */
 static int
 pidfd_alive(int pidfd)
 {
-	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0 ||
+	    errno == EPERM;
 }
 
 static void
