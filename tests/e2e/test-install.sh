@@ -291,6 +291,7 @@ PYEOF
     check_eq "the other threads have no capabilities" "" \
         "$(grep -h CapEff /proc/"$pid"/task/*/status | grep -v 0000000000080000 | grep -v 0000000000000000)"
 
+    mkdir -m 0755 /run/dockaudit # docker.socket's DirectoryMode=0755 does this under systemd
     dockerd --data-root "$li/d/root" --exec-root "$li/d/exec" --pidfile "$li/d/pid" \
         -H unix:///run/dockaudit/docker.sock --group dockaudit --storage-driver vfs \
         --iptables=false --ip-masq=false --bridge=none --authorization-plugin=dockaudit \
