@@ -1,6 +1,6 @@
 # dockaudit build. `make` builds build/dockaudit; `make test` runs the whole suite
 # (unit + end-to-end); `make check-unit` runs unit tests only; `make asan` builds
-# an ASan/UBSan variant into build-asan/.
+# an ASan/UBSan variant into build-asan/; `make man` remakes docs/man/ from --help.
 
 CC      ?= cc
 PKGS    := openssl yaml-0.1 libzstd
@@ -20,7 +20,7 @@ LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test check-unit check-e2e asan clean deps bench
+.PHONY: all test check-unit check-e2e asan clean deps bench man
 
 all: $(BUILD)/dockaudit
 
@@ -49,6 +49,10 @@ test:
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" all $(patsubst build/%,build-asan/%,$(UNIT_BINS))
+
+# man pages from --help (scripts/mkman.sh): dockaudit(8), dockaudit.yaml(5)
+man: all
+	bash scripts/mkman.sh $(BUILD)/dockaudit docs/man
 
 bench: all
 	bash bench/run.sh

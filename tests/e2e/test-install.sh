@@ -383,3 +383,23 @@ EOF
     J=$li/journal unshare -m --propagation private bash -c \
         '. "$E2E_DIR/lib.sh"; _li_inner' _
 }
+
+# the man pages are made from --help (scripts/mkman.sh): the committed ones are current, and
+# bash completion offers what --help lists
+test_install_man_pages_and_completion() {
+    local d=$T/man out
+    check "scripts/mkman.sh makes both pages" bash "$ROOT/scripts/mkman.sh" "$DOCKAUDIT" "$d"
+    check "docs/man/dockaudit.8 is current (make man)" \
+        diff <(grep -v '^\.TH' "$ROOT/docs/man/dockaudit.8") <(grep -v '^\.TH' "$d/dockaudit.8")
+    check "docs/man/dockaudit.yaml.5 is current (make man)" \
+        diff <(grep -v '^\.TH' "$ROOT/docs/man/dockaudit.yaml.5") <(grep -v '^\.TH' "$d/dockaudit.yaml.5")
+    out=$(groff -man -ww -z "$d/dockaudit.8" "$d/dockaudit.yaml.5" 2>&1)
+    check_eq "groff finds nothing wrong in them" "" "$out"
+    check_contains "dockaudit.yaml(5) lists run.user" "run.user" "$(cat "$d/dockaudit.yaml.5")"
+    out=$(PATH=$(dirname "$DOCKAUDIT"):$PATH bash -c '. "$1"; COMP_WORDS=(dockaudit install --); COMP_CWORD=2
+        _dockaudit; echo "${COMPREPLY[*]}"' _ "$ROOT/etc/bash-completion/dockaudit")
+    check_contains "bash completion offers install's options" "--verification-key-out" "$out"
+    out=$(PATH=$(dirname "$DOCKAUDIT"):$PATH bash -c '. "$1"; COMP_WORDS=(dockaudit search --format ""); COMP_CWORD=3
+        _dockaudit; echo "${COMPREPLY[*]}"' _ "$ROOT/etc/bash-completion/dockaudit")
+    check_eq "and an option's values from its help (search --format)" "ndjson table" "$out"
+}
