@@ -231,13 +231,13 @@ inst_diff(FILE *f, const char *label, const char *a, size_t alen,
 		if (i < la.n && j < lb.n && same(&la, i, &lb, j)) {
 			op[nops++] = ' ';
 			i++, j++;
-		} else if (j < lb.n && (i == la.n ||
-		    lcs[i * w + j + 1] >= lcs[(i + 1) * w + j])) {
+		} else if (i < la.n && (j == lb.n ||
+		    lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+			op[nops++] = '-';	/* removals first, as diff -u */
+			i++;
+		} else {
 			op[nops++] = '+';
 			j++;
-		} else {
-			op[nops++] = '-';
-			i++;
 		}
 	}
 	fprintf(f, "--- %s\n+++ %s\n", a ? label : "/dev/null",
