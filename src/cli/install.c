@@ -424,8 +424,10 @@ cli_install(int argc, char **argv)
 		reminder(&o);
 	rc = 0;
 out:
-	for (size_t i = 0; i < nf; i++)
+	for (size_t i = 0; i < nf; i++) {
 		free(f[i].data);
+		free(f[i].cur);
+	}
 	manifest_free(&m);
 	buf_free(&problems);
 	buf_free(&dirs);
