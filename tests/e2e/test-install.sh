@@ -234,6 +234,10 @@ test_install_uninstall_keeps_operator_edits() {
     local s=$T/inst-edit out rc snap=$T/inst-edit.snap
     _inst_stage edit debian-json
     "$DOCKAUDIT" install --root "$s" -k "$T/inst-edit.k0" >/dev/null 2>&1
+    echo "# the operator's note" >>"$s/etc/dockaudit/config.yaml"
+    out=$("$DOCKAUDIT" install --root "$s" 2>&1)
+    check_contains "a second install leaves an edited config.yaml alone" "nothing to change" "$out"
+    check_contains "and the edit is still there" "the operator's note" "$(cat "$s/etc/dockaudit/config.yaml")"
     jq '. + {"debug": true}' "$s/etc/docker/daemon.json" >"$s/etc/docker/daemon.json.new" &&
         mv "$s/etc/docker/daemon.json.new" "$s/etc/docker/daemon.json"
     cp -a "$s" "$snap"
