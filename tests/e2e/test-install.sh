@@ -407,3 +407,22 @@ test_install_man_pages_and_completion() {
         _dockaudit; echo "${COMPREPLY[*]}"' _ "$ROOT/etc/bash-completion/dockaudit")
     check_eq "and an option's values from its help (search --format)" "ndjson table" "$out"
 }
+
+# Debian's docker.service reads DOCKER_OPTS from /etc/default/docker: a -H there is refused, other
+# options are fine
+test_install_docker_opts() {
+    local s=$T/inst-opts out rc
+    _inst_stage opts debian
+    mkdir -p "$s/etc/default"
+    printf '# Docker Upstart and SysVinit configuration file\n#DOCKER_OPTS="-H tcp://0.0.0.0:2375"\nDOCKER_OPTS="--dns 8.8.8.8 -H tcp://0.0.0.0:2375"\n' \
+        >"$s/etc/default/docker"
+    cp -a "$s/etc" "$s.orig/"
+    out=$("$DOCKAUDIT" install --root "$s" -k "$T/inst-opts.k0" 2>&1)
+    rc=$?
+    check_true "install refuses -H in DOCKER_OPTS (/etc/default/docker)" '[ $rc -ne 0 ]' "$out"
+    check_contains "and says where" "sets DOCKER_OPTS with -H" "$out"
+    check "and changes nothing" diff -r "$s.orig" "$s"
+    printf 'DOCKER_OPTS="--dns 8.8.8.8"\n' >"$s/etc/default/docker"
+    out=$("$DOCKAUDIT" install --root "$s" -k "$T/inst-opts.k0" 2>&1)
+    check_rc "other DOCKER_OPTS (no -H) are fine" $? "$out"
+}
