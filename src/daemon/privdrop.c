@@ -100,6 +100,49 @@ check_backend(const char *backend, struct privdrop_result *r, char *err)
 }
 
 int
+privdrop_prepare(const char *user, const char *journal_dir,
+    struct privdrop_early *pd, char *err)
+{
+	struct passwd *pw;
+
+	memset(pd, 0, sizeof(*pd));
+	if (user == NULL || user[0] == '\0' || geteuid() != 0)
+		return DA_OK;
+	if ((pw = getpwnam(user)) == NULL || pw->pw_uid == 0)
+		return DA_OK;	/* privdrop() says what is wrong */
+	pd->uid = pw->pw_uid;
+	pd->gid = pw->pw_gid;
+	chown_uid = pd->uid;
+	chown_gid = pd->gid;
+	chown_errno = 0;
+	if (nftw(journal_dir, chown_entry, 16, FTW_PHYS) != 0 &&
+	    (chown_errno != 0 || errno != ENOENT))
+		return da_seterr(err, DA_E_IO, "journal %s: cannot hand it to "
+		    "run.user %s: %s", journal_dir, user,
+		    strerror(chown_errno ? chown_errno : errno));
+	pd->active = 1;
+	return DA_OK;
+}
+
+int
+privdrop_as_user(const struct privdrop_early *pd, int on, char *err)
+{
+	int ok;
+
+	if (!pd->active)
+		return DA_OK;
+	if (on)
+		ok = setegid(pd->gid) == 0 && seteuid(pd->uid) == 0;
+	else
+		ok = seteuid(0) == 0 && setegid(0) == 0;
+	if (!ok)
+		return da_seterr(err, DA_E_IO, "run.user: cannot %s: %s", on ?
+		    "take the user's ids for the journal" : "return to root to "
+		    "bind the sockets", strerror(errno));
+	return DA_OK;
+}
+
+int
 privdrop(const char *user, int keep_ptrace, const char *journal_dir,
     const char *backend, struct privdrop_result *r, char *err)
 {

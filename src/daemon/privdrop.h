@@ -33,4 +33,21 @@ struct privdrop_result {
 int	privdrop(const char *user, int keep_ptrace, const char *journal_dir,
 	    const char *backend, struct privdrop_result *r, char *err);
 
+/* Before the journal is opened (as root, run.user set): hand the journal
+ * directory to the user and become it for the files dockaudit keeps there
+ * (privdrop_as_user(pd, 1) ... (pd, 0)), so the journal's own key checks
+ * (seal.key, authz.key "owned by us") hold for the user on every start, and
+ * what is created is the user's.  Only the effective ids change: the switch
+ * back to root (for binding) is the saved uid's.  pd->active is 0 when
+ * there is nothing to do (no run.user, or not root). */
+struct privdrop_early {
+	int	 active;
+	uid_t	 uid;
+	gid_t	 gid;
+};
+
+int	privdrop_prepare(const char *user, const char *journal_dir,
+	    struct privdrop_early *pd, char *err);
+int	privdrop_as_user(const struct privdrop_early *pd, int on, char *err);
+
 #endif
