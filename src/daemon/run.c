@@ -455,6 +455,7 @@ serve(struct config *cfg, const char *config_file, struct config *file_cfg)
 	struct loop_handle sh;
 	struct run_ctx ctx;
 	struct privdrop_result pr;
+	struct privdrop_early early;
 	struct proxy_stats st;
 	char err[DA_ERRLEN], host[256] = "", daemon_id[128];
 	struct buf detail;
@@ -465,7 +466,13 @@ serve(struct config *cfg, const char *config_file, struct config *file_cfg)
 	    config_to_proxy(cfg, &pc, err) != DA_OK ||
 	    (cfg->redact_key_file &&
 	    load_redact_key(cfg->redact_key_file, err) != DA_OK) ||
-	    load_mark_key(cfg, err) != DA_OK) {
+	    privdrop_prepare(cfg->run_user, cfg->journal_dir, &early, err) !=
+	    DA_OK ||
+	    /* a key file of our own (in the journal) is the user's */
+	    privdrop_as_user(&early, cfg->authz_secret_file == NULL, err) !=
+	    DA_OK ||
+	    load_mark_key(cfg, err) != DA_OK ||
+	    privdrop_as_user(&early, 0, err) != DA_OK) {
 		log_warnx("%s", err);
 		return 2;
 	}
@@ -499,8 +506,11 @@ serve(struct config *cfg, const char *config_file, struct config *file_cfg)
 	memset(&outage, 0, sizeof(outage));
 	if (cfg->authz_socket != NULL)
 		authz_outage_read(cfg->journal_dir, &outage);
-	if (jrn_open(&j, &jo, &rec, err) != DA_OK) {
+	if (privdrop_as_user(&early, 1, err) != DA_OK ||
+	    jrn_open(&j, &jo, &rec, err) != DA_OK ||
+	    privdrop_as_user(&early, 0, err) != DA_OK) {
 		log_warnx("journal %s: %s", cfg->journal_dir, err);
+		jrn_close(j);
 		return 1;
 	}
 	buf_init(&detail, 64 * 1024);
