@@ -348,6 +348,21 @@ YAML
     kill -0 "$pid" 2>/dev/null
     check_rc "dockaudit still runs after the reload" $? ""
 
+    # a restart (systemctl restart, Restart=on-failure): the journal, seal.key and authz.key are
+    # the user's now, and the new instance, root again at first, must accept them
+    de_stop_pid "$pid" 10
+    NOTIFY_SOCKET=/run/li-notify.sock setsid "$DOCKAUDIT" run --config "$li/config.yaml" \
+        >>"$li/dockaudit.log" 2>&1 </dev/null &
+    pid=$!
+    echo "$pid" >"$T/li-dockaudit.pid"
+    check "dockaudit starts again over the journal its user owns (restart)" \
+        wait_ping /var/run/docker.sock "$pid" 30
+    out=$(setpriv --reuid bob --regid "$(id -g bob)" --init-groups env -u DOCKER_HOST \
+        HOME="$li/bobcfg" DOCKER_CONFIG="$li/bobcfg" docker ps 2>&1)
+    check_rc "and bob's docker CLI works through it (the plugin answers dockerd again)" $? "$out"
+    check_contains "the restarted instance runs as the user too" \
+        "$(printf 'Uid:\t%s\t%s' "$uid" "$uid")" "$(cat "/proc/$pid/status")"
+
     de_stop_pid "$dpid" 20
     de_stop_pid "$pid" 10
     bg_stop "$(cat "$T/li-notify.pid")"
