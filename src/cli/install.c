@@ -312,7 +312,7 @@ cli_install(int argc, char **argv)
 	struct inst_socket s;
 	struct inst_file f[INST_MAX_FILES];
 	struct manifest m;
-	struct buf problems, dirs;
+	struct buf problems;
 	size_t nf = 0, nchange = 0;
 	int r, rc = 1, need_journal, need_user;
 	char err[DA_ERRLEN];
@@ -335,7 +335,6 @@ cli_install(int argc, char **argv)
 		return 2;
 	}
 	buf_init(&problems, 1 << 20);
-	buf_init(&dirs, 1 << 20);
 	memset(f, 0, sizeof(f));
 	manifest_init(&m);
 	if (inst_read_docker(&o, &s, &problems) != 0 ||
@@ -430,7 +429,6 @@ out:
 	}
 	manifest_free(&m);
 	buf_free(&problems);
-	buf_free(&dirs);
 	return rc;
 }
 
