@@ -441,3 +441,37 @@ test_install_docker_opts() {
     out=$("$DOCKAUDIT" install --root "$s" -k "$T/inst-opts.k0" 2>&1)
     check_rc "other DOCKER_OPTS (no -H) are fine" $? "$out"
 }
+
+# SIGHUP without a drop: a file that does not load changes nothing (failure record with the
+# error); a changed level is named as needing a restart. run.user refusals name the fix.
+test_install_reload_and_user_refusals() {
+    local j=$T/j-reload cfg=$T/reload.yaml sock=$T/reload.sock pid r out
+    getent group dockaudit >/dev/null || groupadd -r dockaudit
+    id dockaudit >/dev/null 2>&1 || useradd -r -g dockaudit -M -d /nonexistent -s /usr/sbin/nologin dockaudit
+    "$DOCKAUDIT" init --journal "$j" >/dev/null 2>&1
+    printf 'audit:\n  read_level: metadata\n' >"$cfg"
+    pid=$(da_launch "$j" "$sock" "$T/reload.log" --config "$cfg" --no-events)
+    wait_ping "$sock" "$pid" 30 || {
+        fail "dockaudit starts with --config" "$(tail -n 20 "$T/reload.log")"
+        return
+    }
+    printf 'audit:\n  read_level: [oops\n' >"$cfg"
+    kill -HUP "$pid"
+    r=$(poll_rec "$j" '.action=="dockaudit.reload"')
+    jq_check "a config that does not load: dockaudit.reload failure with the error" "$r" \
+        '.outcome=="failure" and (.detail.error|test("reload.yaml"))'
+    printf 'audit:\n  read_level: none\n' >"$cfg"
+    kill -HUP "$pid"
+    r=$(poll_rec "$j" '.action=="dockaudit.reload" and .outcome=="success"')
+    jq_check "a changed level is recorded as needing a restart" "$r" '.detail.restart_needed==["audit.read_level"]'
+    check_eq "dockaudit still answers after both reloads" OK "$(curl -s -m 5 --unix-socket "$sock" http://d/_ping)"
+    de_stop_pid "$pid" 10
+    out=$(timeout 20 "$DOCKAUDIT" run --listen "unix://$T/ru.sock" --backend "unix://$DE_SOCK" \
+        --journal "$j" --no-events --user dockaudit 2>&1)
+    check_contains "run.user that cannot reach dockerd's socket is refused with the fix" \
+        "is not reachable by run.user dockaudit: give dockerd's socket the group dockaudit" "$out"
+    out=$(timeout 20 "$DOCKAUDIT" run --listen "unix://$T/ru.sock" --backend "unix://$DE_SOCK" \
+        --journal "$j" --no-events --user no-such-user-x 2>&1)
+    check_contains "an unknown run.user is refused with the command that makes it" "useradd --system" "$out"
+    check "the journal verifies" "$DOCKAUDIT" verify --journal "$j"
+}
