@@ -1,0 +1,211 @@
+# shellcheck shell=bash
+# Content-Type exactly as dockerd reads it, and fail closed on doubt (issue 10).  Against the
+# suite's real dockerd 20.10: a create body under each Content-Type goes through the proxy; what
+# dockerd did (its status, `docker inspect`) is compared with the record.  Calls dockaudit cannot
+# read exactly as dockerd will (a body under a non-JSON type on a route that decodes JSON, a type
+# Go versions read differently, a body too big to read, a body on an unknown route, a multipart
+# /build body) are recorded `security.uncertain` with an alert; in observe mode they pass, with
+# `policy.mode: enforce` they are refused with a 4xx that names the reason and nothing is created.
+
+# a privileged create body with a host bind
+_un_body() { printf '{"Image":"bb","Cmd":["true"],"HostConfig":{"Privileged":true,"Binds":["/etc:/hostetc:ro"]}}'; }
+
+# _un_post SOCK PATH CONTENT-TYPE BODY-FILE OUT: POST through SOCK; prints the HTTP status
+_un_post() {
+    curl -s -o "$5" -w '%{http_code}' --unix-socket "$1" -X POST -H "Content-Type: $3" \
+        --data-binary @"$4" "http://d$2"
+}
+
+_un_gone() { ! ddirect container inspect "$1" >/dev/null 2>&1; }
+
+# Every type here is sent as the FIRST Content-Type: dockerd's verdict (201 created or 400
+# refused) must agree with dockaudit's reading, and a created container must be recorded
+# privileged with its bind (the record may over-report, never under-report).
+test_uncertain_content_types_as_dockerd_reads_them() {
+    local body=$T/un-body.json i=0 ct expect code id name r want reason
+    _un_body >"$body"
+    # expected: json (Go reads application/json: dockerd decodes), other (dockerd refuses),
+    # unsure (go1.19 refuses a repeated parameter, newer Go reads it)
+    local cases=(
+        "json|application/json"
+        "json|application/json	;"
+        "json|applİcation/json"
+        "json|APPLICATION/JSON; charset=utf-8"
+        "json|application/json ; charset = \"a;b\" ;"
+        "json| application/json"
+        "json|application/json; a*=x; a=y"
+        "other|applıcation/json"
+        "other|application/jſon"
+        "other|application/json;;"
+        "other|application/json; foo"
+        "other|application/json; a=1; a=2"
+        "other|application/json x"
+        "other|text/plain"
+        "other|application/x-www-form-urlencoded"
+        "unsure|application/json; a=1; a=1"
+    )
+    # U+00A0 and U+3000 around the type are Unicode white space for Go's TrimSpace
+    cases+=("json|$(printf '\xc2\xa0')application/json$(printf '\xe3\x80\x80')")
+    for c in "${cases[@]}"; do
+        expect=${c%%|*}
+        ct=${c#*|}
+        i=$((i + 1))
+        name=un-ct-$i-$$
+        mark
+        code=$(_un_post "$AUDIT_SOCK" "/v1.41/containers/create?name=$name" "$ct" "$body" "$T/un-out")
+        r=$(rec1 "$(req_filter container.create ".request.query.name==\"$name\"")")
+        reason=$(printf '%s' "$r" | jq -r '(.security.uncertain // []) | join("; ")')
+        case $expect in
+        json)
+            check_eq "[$ct] dockerd decodes the body (201)" 201 "$code"
+            want=$(ddirect inspect -f '{{.HostConfig.Privileged}} {{index .HostConfig.Binds 0}}' "$name" 2>&1)
+            check_eq "[$ct] docker inspect: privileged with the bind" "true /etc:/hostetc:ro" "$want"
+            jq_check "[$ct] recorded privileged with the bind, not uncertain" "$r" \
+                '.security.privileged==true and (.security.mounts[0].source=="/etc") and (.security.uncertain==null) and (.request.body!=null)'
+            ;;
+        other)
+            check_eq "[$ct] dockerd refuses the Content-Type (400)" 400 "$code"
+            check "[$ct] no container was created" _un_gone "$name"
+            jq_check "[$ct] recorded uncertain (not application/json on a JSON route), still privileged" "$r" \
+                '.security.privileged==true and (.security.uncertain|index(["a request body under a Content-Type that is not application/json, on a route that decodes JSON"])!=null)'
+            ;;
+        unsure)
+            check_eq "[$ct] dockerd 20.10 (go1.19) refuses a repeated parameter (400)" 400 "$code"
+            jq_check "[$ct] recorded uncertain (Go versions disagree)" "$r" \
+                '.security.privileged==true and (.security.uncertain|index(["a Content-Type that Go versions read differently (repeated parameter)"])!=null)'
+            ;;
+        esac
+        id=$(printf '%s' "$r" | jq -r .request.id)
+        if [ "$expect" = json ]; then
+            expect_no_rec "[$ct] no uncertain alert" ".kind==\"alert\" and (.alert.events|index([\"$id\"])!=null)" 0
+        else
+            expect_rec "[$ct] an uncertain alert names the call" \
+                ".kind==\"alert\" and .alert.rule==\"dockaudit.record.uncertain\" and .source==\"proxy\" and (.alert.events|index([\"$id\"])!=null) and .alert.reason==\"$reason\" and .detail.action==\"container.create\""
+        fi
+        ddirect rm -f "$name" >/dev/null 2>&1
+    done
+    rm -f "$body" "$T/un-out"
+}
+
+# The swarm, checkpoint and plugin routes of dockerd 20.10 decode JSON whatever the
+# Content-Type: the body is read and extracted (a secret create under text/plain is decoded,
+# then fails because the engine is not a swarm manager, not because of its type).
+test_uncertain_unchecked_routes_read_any_type() {
+    local code r
+    mark
+    printf '{"Name":"un-secret-%s","Data":"eA=="}' "$$" >"$T/un-secret.json"
+    code=$(_un_post "$AUDIT_SOCK" /v1.41/secrets/create text/plain "$T/un-secret.json" "$T/un-out")
+    check_true "dockerd 20.10 decodes a secret create body under text/plain (refused as no swarm, not for the type)" \
+        "[ $code = 503 ] && ! grep -q 'Content-Type' '$T/un-out'" "$code $(cat "$T/un-out")"
+    r=$(rec1 "$(req_filter secret.create)")
+    jq_check "the body is read and extracted whatever its type, not uncertain" "$r" \
+        ".object.name==\"un-secret-$$\" and .security.uncertain==null and (.request.body.Data|test(\"redacted\"))"
+    rm -f "$T/un-secret.json" "$T/un-out"
+}
+
+# In observe mode (the suite's dockaudit) uncertain calls go through, recorded and alerted.
+test_uncertain_observe_passes_and_records() {
+    local code r id sock=$T/un-small.sock pid
+    mark
+    printf '{"Cmd":["true"]}' >"$T/un-small.json"
+    code=$(_un_post "$AUDIT_SOCK" /v1.41/containers/x-un-$$/frobnicate application/json "$T/un-small.json" "$T/un-out")
+    check_eq "a body on an unknown route goes through in observe mode (dockerd: 404)" 404 "$code"
+    r=$(rec1 '.kind=="api" and .stage=="request" and .action=="unknown" and (.request.path|endswith("/frobnicate"))')
+    jq_check "an unknown route with a body is recorded uncertain" "$r" \
+        '.security.uncertain==["a request body on a route dockaudit does not know"]'
+    id=$(printf '%s' "$r" | jq -r .request.id)
+    expect_rec "and alerted" ".kind==\"alert\" and .alert.rule==\"dockaudit.record.uncertain\" and (.alert.events|index([\"$id\"])!=null)"
+    code=$(curl -s -o "$T/un-out" -w '%{http_code}' --unix-socket "$AUDIT_SOCK" -X POST \
+        -F 'networkmode=host' -F 't=un-build' "http://d/v1.41/build?t=un-visible")
+    r=$(rec1 "$(req_filter image.build)")
+    jq_check "a multipart /build body is recorded uncertain (dockerd reads form values from it)" "$r" \
+        '.security.uncertain==["a multipart/form-data body on /build (dockerd reads build parameters from it)"]'
+    # a body larger than limits.body_bytes on a create: not read, so the record is unsure
+    dockaudit_init_quiet "$T/un-small-j"
+    pid=$(da_launch "$T/un-small-j" "$sock" "$T/un-small.log" --body-limit 1KiB)
+    echo "$pid" >"$T/un-small.pid"
+    check "a proxy with --body-limit 1KiB starts" wait_ping "$sock" "$pid" 20
+    "$PY" -c 'import json; print(json.dumps({"Image":"bb","Cmd":["true"],"Env":["PAD="+"x"*4000],"HostConfig":{"Privileged":True}}))' >"$T/un-big.json"
+    code=$(_un_post "$sock" "/v1.41/containers/create?name=un-big-$$" application/json "$T/un-big.json" "$T/un-out")
+    check_eq "observe mode: the too-big privileged create goes through" 201 "$code"
+    r=$(poll_rec "$T/un-small-j" "$(req_filter container.create)")
+    jq_check "it is recorded uncertain (body not read), body_truncated" "$r" \
+        '.request.body_truncated==true and (.security.uncertain|index(["a request body larger than dockaudit reads (limits.body_bytes), on a route whose body carries settings"])!=null)'
+    r=$(poll_rec "$T/un-small-j" '.kind=="alert" and .alert.rule=="dockaudit.record.uncertain"')
+    check_true "with an uncertain alert in that journal" '[ -n "$r" ]'
+    de_stop_pid "$pid" 10
+    rm -f "$T/un-small.pid"
+    ddirect rm -f "un-big-$$" >/dev/null 2>&1
+    rm -f "$T/un-small.json" "$T/un-big.json" "$T/un-out"
+}
+
+dockaudit_init_quiet() { "$DOCKAUDIT" init --journal "$1" >/dev/null 2>&1; }
+
+# With policy.mode: enforce (no plugin: the proxy enforces), every uncertain call is refused
+# with a 400 that names why and nothing reaches dockerd; exact calls pass (or meet the rules).
+test_uncertain_enforce_refuses() {
+    local sock=$T/un-enf.sock jdir=$T/un-enf-j cfg=$T/un-enf.yaml pid code r name
+    cat >"$cfg" <<'YAML'
+limits:
+  body_bytes: 4KiB
+policy:
+  mode: enforce
+  deny:
+    - name: no-privileged
+      action: container.create
+      privileged: true
+      message: "privileged containers are not allowed"
+YAML
+    dockaudit_init_quiet "$jdir"
+    pid=$(da_launch "$jdir" "$sock" "$T/un-enf.log" --config "$cfg")
+    echo "$pid" >"$T/un-enf.pid"
+    check "a proxy with policy.mode: enforce starts" wait_ping "$sock" "$pid" 20
+    _un_body >"$T/un-priv.json"
+    printf '{"Image":"bb","Cmd":["true"]}' >"$T/un-plain.json"
+    # exact readings meet the rules, whatever the spelling of the type
+    name=un-enf-tab-$$
+    code=$(_un_post "$sock" "/v1.41/containers/create?name=$name" $'application/json\t;' "$T/un-priv.json" "$T/un-out")
+    check_eq "application/json<TAB>; privileged create: denied by the rule (403)" 403 "$code"
+    check_contains "with the rule's message" "privileged containers are not allowed" "$(cat "$T/un-out")"
+    check "no container $name" _un_gone "$name"
+    name=un-enf-dot-$$
+    code=$(_un_post "$sock" "/v1.41/containers/create?name=$name" "applİcation/json" "$T/un-priv.json" "$T/un-out")
+    check_eq "applİcation/json privileged create: denied by the rule (403)" 403 "$code"
+    check "no container $name" _un_gone "$name"
+    name=un-enf-ok-$$
+    code=$(_un_post "$sock" "/v1.41/containers/create?name=$name" "applİcation/json" "$T/un-plain.json" "$T/un-out")
+    check_eq "applİcation/json plain create: allowed (201)" 201 "$code"
+    ddirect rm -f "$name" >/dev/null 2>&1
+    # uncertain calls: refused with 400 naming the reason, before dockerd sees them
+    name=un-enf-txt-$$
+    code=$(_un_post "$sock" "/v1.41/containers/create?name=$name" text/plain "$T/un-plain.json" "$T/un-out")
+    check_eq "a create body under text/plain: refused (400)" 400 "$code"
+    check_contains "the message names the reason" "not application/json, on a route that decodes JSON" "$(cat "$T/un-out")"
+    name=un-enf-dup-$$
+    code=$(_un_post "$sock" "/v1.41/containers/create?name=$name" "application/json; a=1; a=1" "$T/un-plain.json" "$T/un-out")
+    check_eq "a create under a repeated-parameter type: refused (400)" 400 "$code"
+    check_contains "the message names the reason" "Go versions read differently" "$(cat "$T/un-out")"
+    "$PY" -c 'import json; print(json.dumps({"Image":"bb","Cmd":["true"],"Env":["PAD="+"x"*8000]}))' >"$T/un-big.json"
+    name=un-enf-big-$$
+    code=$(_un_post "$sock" "/v1.41/containers/create?name=$name" application/json "$T/un-big.json" "$T/un-out")
+    check_eq "a create body over limits.body_bytes: refused (400)" 400 "$code"
+    check_contains "the message names the reason" "larger than dockaudit reads" "$(cat "$T/un-out")"
+    check "no container $name" _un_gone "$name"
+    code=$(curl -s -o "$T/un-out" -w '%{http_code}' --unix-socket "$sock" -X POST -H 'Content-Type: application/json' \
+        -H 'Transfer-Encoding: chunked' --data-binary @"$T/un-big.json" "http://d/v1.41/containers/create?name=$name")
+    check_eq "the same body chunked: refused (400)" 400 "$code"
+    check "no container $name" _un_gone "$name"
+    code=$(_un_post "$sock" /v1.41/containers/x/frobnicate application/json "$T/un-plain.json" "$T/un-out")
+    check_eq "a body on an unknown route: refused (400)" 400 "$code"
+    code=$(curl -s -o "$T/un-out" -w '%{http_code}' --unix-socket "$sock" -X POST \
+        -F 'networkmode=host' "http://d/v1.41/build?t=un-enf")
+    check_eq "a multipart /build body: refused (400)" 400 "$code"
+    check_contains "the message names the reason" "multipart/form-data body on /build" "$(cat "$T/un-out")"
+    r=$(poll_rec "$jdir" "$(req_filter container.create ".request.query.name==\"un-enf-txt-$$\"")")
+    jq_check "the refused call is recorded denied, 400, uncertain" "$r" \
+        '.outcome=="denied" and .response.status==400 and (.security.uncertain|length)==1 and (.response.error|test("refused \\(policy.mode: enforce\\)"))'
+    r=$(recs "$jdir" | jq -c 'select(.kind=="alert" and .alert.rule=="dockaudit.record.uncertain")' | wc -l)
+    check_true "each refused uncertain call has its alert (6)" "[ $r -eq 6 ]" "$r alerts"
+    de_stop_pid "$pid" 10
+    rm -f "$T/un-enf.pid" "$T"/un-*.json "$T/un-out"
+}
