@@ -297,7 +297,7 @@ decide_request(struct authz *a, struct az_call *c, struct authz_decision *d)
 	const char *blind_why = NULL, *uname, *lname;
 	int enforce = pol != NULL && pol->enforce, blind, mutating;
 	struct json *sec = NULL;
-	char msg[1024] = "", id[37] = "", unsure[600];
+	char msg[512] = "", id[37] = "", unsure[400];
 	size_t nunsure;
 	struct buf detail;
 	uint64_t ticket = 0;
