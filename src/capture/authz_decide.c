@@ -125,9 +125,10 @@ seen_mark(struct authz *a, const char *id, int64_t t_ms, unsigned flag)
  *   a route that decodes JSON whatever Content-Type the plugin sees (it
  *   sees the LAST header, dockerd judges the FIRST), elsewhere when Go
  *   reads the type as JSON (http_media_type_is) or there is none;
- * - any size on a mutating route that decodes JSON: dockerd showed no
- *   body, so Go did not read the first Content-Type as application/json,
- *   and v20.10 decodes the swarm, checkpoint and plugin bodies anyway;
+ * - any size on a mutating route whose JSON body carries settings:
+ *   dockerd showed no body, so Go did not read the first Content-Type as
+ *   application/json, and v20.10 decodes the swarm, checkpoint and plugin
+ *   bodies anyway (not /auth: upstream dockerd never shows its body);
  * - no Content-Length (chunked, whatever its size: the plugin cannot
  *   tell) on a body-bearing call. */
 static int
@@ -149,7 +150,7 @@ body_invisible(const struct az_call *c, const char **why)
 		    "not show AuthZ plugins";
 		return 1;
 	}
-	if (cl != NULL && len > 0 && mutating && (br & BR_JSON)) {
+	if (cl != NULL && len > 0 && mutating && (br & BR_SETTINGS)) {
 		*why = "the request body is not application/json to Go, so "
 		    "dockerd did not show it to AuthZ plugins, on a route "
 		    "that decodes JSON";

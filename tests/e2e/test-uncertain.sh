@@ -120,6 +120,14 @@ test_uncertain_observe_passes_and_records() {
     r=$(rec1 "$(req_filter image.build)")
     jq_check "a multipart /build body is recorded uncertain (dockerd reads form values from it)" "$r" \
         '.security.uncertain==["a multipart/form-data body on /build (dockerd reads build parameters from it)"]'
+    # JSON dockaudit cannot parse: refused in every mode (as before), and the record says why
+    printf '{"Image":"bb","HostConfig":' >"$T/un-broken.json"
+    code=$(_un_post "$AUDIT_SOCK" "/v1.41/containers/create?name=un-broken-$$" application/json "$T/un-broken.json" "$T/un-out")
+    check_eq "a create body that is not JSON is refused (400)" 400 "$code"
+    r=$(rec1 "$(req_filter container.create ".request.query.name==\"un-broken-$$\"")")
+    jq_check "it is recorded with its body_error and uncertain" "$r" \
+        '.security.body_error!=null and .security.uncertain==["a request body that is not JSON dockaudit can parse"]'
+    rm -f "$T/un-broken.json"
     # a body larger than limits.body_bytes on a create: not read, so the record is unsure
     dockaudit_init_quiet "$T/un-small-j"
     pid=$(da_launch "$T/un-small-j" "$sock" "$T/un-small.log" --body-limit 1KiB)
