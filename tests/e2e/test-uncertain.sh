@@ -87,6 +87,53 @@ test_uncertain_content_types_as_dockerd_reads_them() {
     rm -f "$body" "$T/un-out"
 }
 
+# _un_raw SOCK PATH BODY HEADER-LINES...: a raw HTTP/1.1 POST (two Content-Type headers are sent
+# as given); prints the status code
+_un_raw() {
+    local sock=$1 path=$2 body=$3 h req
+    shift 3
+    req="POST $path HTTP/1.1\r\nHost: d\r\n"
+    for h in "$@"; do req+="$h\r\n"; done
+    req+="Content-Length: ${#body}\r\nConnection: close\r\n\r\n"
+    { printf "$req"; printf '%s' "$body"; } | socat -t 10 - "UNIX-CONNECT:$sock" | head -n 1 | cut -d' ' -f2
+}
+
+# dockerd reads the FIRST Content-Type header; so does the proxy.
+test_uncertain_first_content_type_header() {
+    local code r body
+    body=$(_un_body)
+    mark
+    code=$(_un_raw "$AUDIT_SOCK" "/v1.41/containers/create?name=un-first-$$" "$body" \
+        "Content-Type: application/json" "Content-Type: text/plain")
+    check_eq "first application/json, then text/plain: dockerd decodes (201)" 201 "$code"
+    r=$(rec1 "$(req_filter container.create ".request.query.name==\"un-first-$$\"")")
+    jq_check "recorded privileged, not uncertain" "$r" '.security.privileged==true and .security.uncertain==null'
+    code=$(_un_raw "$AUDIT_SOCK" "/v1.41/containers/create?name=un-second-$$" "$body" \
+        "Content-Type: text/plain" "Content-Type: application/json")
+    check_eq "first text/plain, then application/json: dockerd refuses (400)" 400 "$code"
+    r=$(rec1 "$(req_filter container.create ".request.query.name==\"un-second-$$\"")")
+    jq_check "recorded privileged and uncertain" "$r" '.security.privileged==true and (.security.uncertain|length)==1'
+    ddirect rm -f "un-first-$$" >/dev/null 2>&1
+}
+
+# Below API 1.22 exec start decodes its body whatever the Content-Type (v20.10: no check).
+test_uncertain_old_exec_start_any_type() {
+    local cid eid code r
+    cid=$(ddirect run -d --name "un-exec-$$" bb sleep 60 2>&1)
+    eid=$(curl -s --unix-socket "$AUDIT_SOCK" -H 'Content-Type: application/json' \
+        -d '{"Cmd":["true"],"AttachStdout":false}' "http://d/v1.41/containers/un-exec-$$/exec" | jq -r .Id)
+    check_true "an exec is created" '[ -n "$eid" ] && [ "$eid" != null ]' "$cid"
+    mark
+    printf '{"Detach":true,"Tty":true}' >"$T/un-exec.json"
+    code=$(_un_post "$AUDIT_SOCK" "/v1.21/exec/$eid/start" text/plain "$T/un-exec.json" "$T/un-out")
+    check_eq "POST /v1.21/exec/ID/start under text/plain: dockerd decodes it and starts detached (200)" 200 "$code"
+    r=$(rec1 "$(req_filter exec.start)")
+    jq_check "the body is read and extracted (detach, tty), not uncertain" "$r" \
+        '.security.exec.detach==true and .security.exec.tty==true and .security.uncertain==null'
+    ddirect rm -f "un-exec-$$" >/dev/null 2>&1
+    rm -f "$T/un-exec.json" "$T/un-out"
+}
+
 # The swarm, checkpoint and plugin routes of dockerd 20.10 decode JSON whatever the
 # Content-Type: the body is read and extracted (a secret create under text/plain is decoded,
 # then fails because the engine is not a swarm manager, not because of its type).
