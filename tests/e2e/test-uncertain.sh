@@ -322,6 +322,7 @@ YAML
 test_uncertain_plugin_hidden_bodies() {
     _unp_env
     J=$UNP_J
+    mark
     local code ct i=0 name
     "$PY" -c 'import json; print(json.dumps({"Image":"bb","Cmd":["true"],"Env":["PAD="+"x"*1200000],"HostConfig":{"Privileged":True}}))' >"$T/unp-big.json"
     _un_body >"$T/unp-priv.json"
