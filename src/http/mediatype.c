@@ -80,7 +80,8 @@ space_prefix(const char *s, size_t n)
 	return i;
 }
 
-/* Bytes of white space at the end of s[0..n) (TrimRightFunc IsSpace). */
+/* Where the white space at the end of s[0..n) starts (TrimRightFunc
+ * IsSpace). */
 static size_t
 space_suffix_start(const char *s, size_t n)
 {
@@ -88,18 +89,15 @@ space_suffix_start(const char *s, size_t n)
 
 	while (end > 0) {
 		size_t st = end - 1, len;
+		uint32_t r;
 
 		/* back up to the start of the last rune (at most 4 bytes) */
 		while (st > 0 && end - st < 4 &&
 		    ((unsigned char)s[st] & 0xc0) == 0x80)
 			st--;
-		if (rune_at((const unsigned char *)s + st, end - st, &len),
-		    st + len != end) {
-			/* not a whole rune: a lone byte, U+FFFD, not space */
-			break;
-		}
-		if (!is_space(rune_at((const unsigned char *)s + st, end - st,
-		    &len)))
+		r = rune_at((const unsigned char *)s + st, end - st, &len);
+		/* not a whole rune (a lone byte, U+FFFD) is not space */
+		if (st + len != end || !is_space(r))
 			break;
 		end = st;
 	}
