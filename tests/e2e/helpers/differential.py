@@ -18,8 +18,8 @@ usage:
   differential.py enforce --enforce-sock E --direct-sock D --out DIR [--seed N] [--n N]
   differential.py --replay ID [--seed N]    (sockets and journal from AUDIT_SOCK, DE_SOCK, J)
   differential.py --show ID [--seed N]      print the variant's raw request only
-Defaults come from the environment: DIFF_SEED (1010), DIFF_N (400), DIFF_JOBS (3), DIFF_OUT,
-AUDIT_SOCK, DE_SOCK, ENFORCE_SOCK, J, DOCKAUDIT.
+Defaults come from the environment: DIFF_SEED (1010), DIFF_N (360), DIFF_JOBS (3),
+DIFF_DEADLINE (230 s per phase), DIFF_OUT, AUDIT_SOCK, DE_SOCK, ENFORCE_SOCK, J, DOCKAUDIT.
 
 `observe` writes DIR/summary.tsv (class, variants, variants where dockerd did something risky,
 under-reports, uncertain records), DIR/fail-CLASS.txt (the first failing variants of each class,
@@ -121,6 +121,16 @@ def api(sock, method, path, body=None, ct="application/json", raw_body=None):
 # the oracle: what dockerd did
 
 
+def volume_bind_device(m):
+    """A Mounts entry of type volume whose local driver options bind a host path: the path."""
+    if m.get("Type") != "volume":
+        return None
+    o = ((m.get("VolumeOptions") or {}).get("DriverConfig") or {}).get("Options") or {}
+    if "bind" in (o.get("o") or "").split(",") and o.get("device"):
+        return npath(o["device"])
+    return None
+
+
 def norm_cap(c):
     c = str(c).upper()  # Python and Go both upper-case U+0131 to I and U+017F to S
     return c[4:] if c.startswith("CAP_") else c
@@ -169,6 +179,8 @@ class Ctx:
             if start:
                 api(self.d, "POST", "/containers/%s/start" % name)
         self.base = {k: self.ids(k) for k in ("containers", "images", "volumes", "networks")}
+        hc = api(self.d, "GET", "/containers/df-exec-base/json")[1].get("HostConfig") or {}
+        self.defaults = {f: len(hc.get(f) or []) for f in ("MaskedPaths", "ReadonlyPaths")}
 
     def prepare(self, v):
         if v.kind == "oldstart":
@@ -194,6 +206,13 @@ class Ctx:
         for m in hc.get("Mounts") or []:
             if m.get("Type") == "bind":
                 facts.append(("bind", npath(m.get("Source"))))
+            dev = volume_bind_device(m)
+            if dev:
+                facts.append(("bind", dev))
+        for f, key in [("MaskedPaths", "masked_paths"), ("ReadonlyPaths", "readonly_paths")]:
+            got = hc.get(f)
+            if not hc.get("Privileged") and got is not None and len(got) < self.defaults[f]:
+                facts.append((key, len(got)))
         for cap in hc.get("CapAdd") or []:
             facts.append(("cap_add", norm_cap(cap)))
         for f, key in [("PidMode", "pid_mode"), ("IpcMode", "ipc_mode"), ("UTSMode", "uts_mode"),
@@ -291,6 +310,15 @@ class Ctx:
             for p in v.ports:
                 if re.search(r"localhost:%d/" % p, text):
                     facts.append(("pull", "localhost:%d" % p))
+        if v.kind == "network" and made:
+            st, n = api(self.d, "GET", "/networks/" + made)
+            junk.append(("networks", made))
+            if st == 200:
+                facts.append(("network_driver", n.get("Driver")))
+                if not n.get("Internal"):
+                    facts.append(("network_internal", False))
+                for key, val in (n.get("Options") or {}).items():
+                    facts.append(("network_option", "%s=%s" % (key, val)))
         if v.kind in ("volume", "secretvol") and made is None and status == 201:
             made = j.get("Name")
         if v.kind in ("volume", "secretvol") and made:
@@ -304,7 +332,7 @@ class Ctx:
     def leftovers(self):
         """Objects dockerd has that no variant accounted for (then removed)."""
         out = []
-        for kind in ("containers", "images", "volumes"):
+        for kind in ("containers", "images", "volumes", "networks"):
             for ident in self.ids(kind) - self.base[kind]:
                 facts = []
                 if kind == "containers":
@@ -336,6 +364,8 @@ class Ctx:
                 api(self.d, "DELETE", "/images/%s?force=%d" % (ident, byid))
             elif kind == "volumes":
                 api(self.d, "DELETE", "/volumes/%s?force=1" % ident)
+            elif kind == "networks":
+                api(self.d, "DELETE", "/networks/%s" % ident)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -397,6 +427,9 @@ def explains(fact, val, rec, sec):
         return val in list(strings(sec.get("security_opt")))
     if fact == "sysctl":
         return val in " ".join(strings(sec.get("sysctls")))
+    if fact in ("masked_paths", "readonly_paths"):
+        got = sec.get(fact)
+        return isinstance(got, list) and len(got) <= val
     if fact == "readonly_rootfs":
         return sec.get("readonly_rootfs") is not True
     if fact in ("user", "exec_user"):
@@ -429,6 +462,15 @@ def explains(fact, val, rec, sec):
             ln.strip().upper().startswith("ENV") and val in ln for ln in change_lines(sec, rec))
     if fact == "pull":
         return rec.get("action") == "image.pull" and val in everything
+    net = sec.get("network") or {}
+    if fact == "network_driver":
+        return net.get("driver") == val or (val == "bridge" and net.get("driver") in (None, ""))
+    if fact == "network_internal":
+        return net.get("internal") is not True
+    if fact == "network_option":
+        k, _, x = val.partition("=")
+        opts = net.get("options")
+        return isinstance(opts, dict) and str(opts.get(k)) == x
     if fact == "push":
         return rec.get("action") == "image.push" and val in everything
     if fact == "tagged":
@@ -455,7 +497,8 @@ def explains(fact, val, rec, sec):
 RISKY_FACTS = {"privileged", "exec_privileged", "bind", "cap_add", "pid_mode", "ipc_mode", "uts_mode",
                "network_mode", "userns_mode", "device", "security_opt", "sysctl", "restart_policy",
                "pull", "imported", "tag", "buildarg", "build_network", "volume_bind", "image_cmd",
-               "image_env", "image_entrypoint", "log_driver", "import_user", "push", "tagged"}
+               "image_env", "image_entrypoint", "log_driver", "import_user", "push", "tagged",
+               "masked_paths", "readonly_paths", "network_option"}
 
 
 def is_risky(fact, val):
@@ -515,7 +558,8 @@ def violations_container(ctx, cid):
     if hc.get("Privileged"):
         out.append("privileged")
     srcs = [b.split(":")[0] for b in hc.get("Binds") or []] + \
-        [m.get("Source") for m in hc.get("Mounts") or [] if m.get("Type") == "bind"]
+        [m.get("Source") for m in hc.get("Mounts") or [] if m.get("Type") == "bind"] + \
+        [volume_bind_device(m) for m in hc.get("Mounts") or [] if volume_bind_device(m)]
     for s in srcs:
         s = npath(s or "")
         if s == "/" or s == "/etc" or s.startswith("/etc/"):
@@ -574,14 +618,23 @@ def run_one(ctx, seed, v, sock, tag):
 
 
 def run_all(ctx, a, variants, sock, tag, after):
-    """Send every variant (a.jobs at a time), judge with after(v, res, junk), then clean up."""
+    """Send every variant (a.jobs at a time), judge with after(v, res, junk), then clean up.
+    Past a.deadline seconds the rest are skipped (reported, never passed silently)."""
+    end = time.time() + a.deadline
+
     def one(v):
+        if time.time() > end:
+            return None
         res, junk = run_one(ctx, a.seed, v, sock, tag)
         after(v, res, junk)
         ctx.cleanup(junk)
         return res
     with concurrent.futures.ThreadPoolExecutor(max_workers=a.jobs) as ex:
-        return list(ex.map(one, variants))
+        done = list(ex.map(one, variants))
+    skipped = sum(1 for r in done if r is None)
+    if skipped:
+        print("differential: deadline of %ds reached, %d variants skipped" % (a.deadline, skipped))
+    return [r for r in done if r is not None]
 
 
 def describe(v, res, sockvar="$AUDIT_SOCK"):
@@ -598,10 +651,11 @@ def describe(v, res, sockvar="$AUDIT_SOCK"):
         "  or:     %s" % shell_replay(raw, sockvar)[:2500],
         "  dockerd: status %s, did %s" % (res["status"], json.dumps(res["facts"])),
         "  dockerd said: %s" % res["dockerd_said"][:300].replace("\n", " "),
+    ] + ([] if "missed" not in res else [
         "  record misses: %s" % json.dumps(res.get("missed")),
         "  record said: %s" % json.dumps(brief, ensure_ascii=False)[:1500],
         "  response record: %s" % json.dumps(res.get("response_record"))[:300],
-    ])
+    ]))
 
 
 def journal_leaks(journal):
@@ -682,23 +736,31 @@ def cmd_enforce(a):
     t0 = time.time()
     variants = {vid: variant(a.seed, vid) for vid in plan(a.seed, a.n)}
     todo = [v for v in variants.values() if v.kind in ("create", "exec", "oldstart", "volume")]
-    viol = []
+    viol, seen = [], set()
+    lock = threading.Lock()
+
+    def add(vid, found):
+        with lock:
+            for x in found:
+                if x not in seen:
+                    seen.add(x)
+                    viol.append((vid, x))
 
     def after(v, res, junk):
         for kind, ident in junk:
             if kind == "containers":
-                viol.extend((v.vid, x) for x in violations_container(ctx, ident))
+                add(v.vid, violations_container(ctx, ident))
             elif kind == "volumes":
-                viol.extend((v.vid, x) for x in violations_volume(ctx, ident))
+                add(v.vid, violations_volume(ctx, ident))
         if ("exec_privileged", True) in res["facts"]:
-            viol.append((v.vid, "df-exec-base: a privileged exec"))
+            eid = re.search(r'"Id":"([0-9a-f]{12})', res["dockerd_said"])
+            add(v.vid, ["/df-exec-base: privileged exec " + (eid.group(1) if eid else "?")])
     tag = "e%x" % os.getpid()
     results = run_all(ctx, a, todo, a.enforce_sock, tag, after)
     for cid in ctx.ids("containers"):  # and a sweep of everything dockerd has now
-        viol.extend(("sweep", x) for x in violations_container(ctx, cid))
+        add("sweep", violations_container(ctx, cid))
     for name in ctx.ids("volumes"):
-        viol.extend(("sweep", x) for x in violations_volume(ctx, name))
-    allowed = sum(1 for r in results if r["status"] and r["status"] < 400)
+        add("sweep", violations_volume(ctx, name))
     # controls: a plain privileged create is refused, a harmless one is allowed
     st_deny, _ = api(a.enforce_sock, "POST", "/v1.41/containers/create",
                      {"Image": "bb", "HostConfig": {"Privileged": True}})
@@ -706,20 +768,30 @@ def cmd_enforce(a):
     if st_ok == 201:
         api(ctx.d, "DELETE", "/containers/%s?force=1" % j["Id"])
     os.makedirs(a.out, exist_ok=True)
+    allowed = sum(1 for r in results if r["status"] and r["status"] < 400)
     with open(os.path.join(a.out, "enforce.tsv"), "w") as fh:
-        fh.write("%d\t%d\t%d\t%d\t%d\t%d\n" % (len(results), allowed, len(results) - allowed,
-                                                len(viol), st_deny, st_ok))
-    with open(os.path.join(a.out, "enforce.txt"), "w") as fh:
-        seen = set()
-        for vid, x in viol:
-            if vid in variants and vid not in seen and len(seen) < 5:
-                seen.add(vid)
-                r = {"ua": "%s/%s/%s/%s" % (UA, a.seed, tag, vid), "status": next(
-                    (q["status"] for q in results if q["id"] == vid), "?"), "facts": [x],
-                    "dockerd_said": ""}
-                fh.write("%s\n%s\n\n" % (x, describe(variants[vid], r, "$ENFORCE_SOCK")))
-            elif vid not in variants:
-                fh.write("%s (%s)\n" % (x, vid))
+        fh.write("total\t%d\t%d\t%d\t%d\t%d\n" % (len(results), allowed, len(viol), st_deny, st_ok))
+        for c, _, _ in CLASSES + [("sweep", None, 0)]:
+            rs = [r for r in results if r["class"] == c]
+            n_ok = sum(1 for r in rs if r["status"] and r["status"] < 400)
+            bad = [x for vid, x in viol if (variants[vid].cls if vid in variants else vid) == c]
+            if rs or bad:
+                fh.write("%s\t%d\t%d\t%d\n" % (c, len(rs), n_ok, len(bad)))
+            with open(os.path.join(a.out, "enforce-%s.txt" % c), "w") as fc:
+                shown = 0
+                for vid, x in viol:
+                    if vid not in variants:
+                        if c == "sweep":
+                            fc.write("left on dockerd: %s\n" % x)
+                        continue
+                    if variants[vid].cls != c or shown >= 3:
+                        continue
+                    shown += 1
+                    r = {"ua": "%s/%s/%s/%s" % (UA, a.seed, tag, vid), "status": next(
+                        (q["status"] for q in results if q["id"] == vid), "?"), "facts": [x],
+                        "dockerd_said": ""}
+                    fc.write("dockerd has: %s\n%s\n\n" % (x, describe(variants[vid], r,
+                                                                        "$ENFORCE_SOCK")))
     print("differential enforce: %d variants in %.0fs: %d allowed, %d refused, %d violations" % (
         len(results), time.time() - t0, allowed, len(results) - allowed, len(viol)))
     return 0
@@ -757,8 +829,9 @@ def main():
     p.add_argument("--dockaudit", default=os.environ.get("DOCKAUDIT", "build/dockaudit"))
     p.add_argument("--out", default=os.environ.get("DIFF_OUT", "/tmp/differential"))
     p.add_argument("--seed", default=os.environ.get("DIFF_SEED", "1010"))
-    p.add_argument("--n", type=int, default=int(os.environ.get("DIFF_N", "400")))
+    p.add_argument("--n", type=int, default=int(os.environ.get("DIFF_N", "360")))
     p.add_argument("--jobs", type=int, default=int(os.environ.get("DIFF_JOBS", "3")))
+    p.add_argument("--deadline", type=int, default=int(os.environ.get("DIFF_DEADLINE", "230")))
     p.add_argument("--replay")
     p.add_argument("--show")
     a = p.parse_args()

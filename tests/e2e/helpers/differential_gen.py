@@ -162,6 +162,10 @@ RISKY = [
     ("Sysctls", {"net.ipv4.ip_forward": "1"}, {}),
     ("Mounts", [{"Type": "bind", "Source": "/etc", "Target": "/m"}], []),
     ("Mounts", [{"Type": "bind", "Source": "/", "Target": "/m", "ReadOnly": True}], []),
+    ("Mounts", [{"Type": "volume", "Target": "/v", "VolumeOptions": {"DriverConfig": {
+        "Name": "local", "Options": {"type": "none", "o": "bind", "device": "/etc"}}}}], []),
+    ("MaskedPaths", [], None),
+    ("ReadonlyPaths", [], None),
 ]
 CONFLICT = {("NetworkMode", "Sysctls"), ("Sysctls", "NetworkMode")}
 
@@ -203,6 +207,11 @@ def exec_create(vid, cls, pairs, note, **kw):
 def volume_create(vid, cls, pairs, note, **kw):
     return Variant(vid, cls, "volume", "POST", kw.pop("path", "%s/volumes/create" % V),
                    O(("Name", "dfv-" + vid), *pairs), note=note, **kw)
+
+
+def network_create(vid, cls, pairs, note, **kw):
+    return Variant(vid, cls, "network", "POST", kw.pop("path", "%s/networks/create" % V),
+                   O(("Name", "dfn-" + vid), ("Driver", "bridge"), *pairs), note=note, **kw)
 
 
 def bind_opts(dev="/etc"):
@@ -254,7 +263,10 @@ def oldstart(vid, cls, pairs, note, ver="/v1.23", **kw):
 # the mutation classes: each takes (vid, rng) and returns one Variant
 
 def g_control(vid, rng):
-    k = rng.randrange(9)
+    k = rng.randrange(10)
+    if k == 9:
+        return network_create(vid, "control", [("Internal", False), ("Options", O(
+            ("com.docker.network.driver.mtu", "1400")))], "network create")
     if k <= 2:
         rs = pick_risky(rng)
         return create_hc(vid, "control", [(r[0], r[1]) for r in rs], "plain create with " +
@@ -279,7 +291,11 @@ def g_control(vid, rng):
 
 def keyed(vid, rng, cls, keyfn, note):
     """A base whose one security key is rewritten by keyfn (None: key not applicable)."""
-    k = rng.randrange(7)
+    k = rng.randrange(8)
+    if k == 7:
+        kk = keyfn("Options", rng) or "Options"
+        return network_create(vid, cls, [(kk, O(("com.docker.network.driver.mtu", "1400")))],
+                              note + ": network %r" % kk)
     if k <= 2:
         r = pick_risky(rng, 1)[0]
         kk = keyfn(r[0], rng)
@@ -321,7 +337,11 @@ def g_escaped(vid, rng):
 def g_key_fold_nongo(vid, rng):
     """U+0130/U+0131: Go does not fold them, so such a key is unknown to dockerd. As a decoy after
     the real key it must not erase the real value in the record."""
-    k = rng.randrange(5)
+    k = rng.randrange(6)
+    if k == 5:
+        d = nongo_key("Internal", rng)
+        return network_create(vid, "key-fold-nongo", [("Internal", False), (d, True)],
+                              "network Internal:false then %r:true" % d)
     if k <= 1:
         r = with_key(rng, lambda n: "i" in n.lower())
         d = nongo_key(r[0], rng)
@@ -343,8 +363,17 @@ def g_key_fold_nongo(vid, rng):
 
 
 def g_duplicates(vid, rng):
-    k = rng.randrange(10)
+    k = rng.randrange(13)
     c = "duplicates"
+    if k == 10:
+        return create(vid, c, [("User", "1000:1000"), (rng.choice(["user", "U\u017fer"]), "")],
+                      "User 1000:1000, then a folded duplicate empty (root)")
+    if k == 11:
+        return exec_create(vid, c, [("User", "1000"), (rng.choice(["USER", "u\u017fer"]), "0")],
+                           "exec User 1000, then a folded duplicate 0")
+    if k == 12:
+        return create_hc(vid, c, [("ReadonlyRootfs", True), ("ReadonlyRootf\u017f", False)],
+                         "ReadonlyRootfs true, then a folded duplicate false")
     if k == 0:
         return create_hc(vid, c, [("Privileged", False), ("Privileged", True)], "Privileged false, true")
     if k == 1:
@@ -625,10 +654,11 @@ def variant(seed, vid):
 
 
 def plan(seed, n):
-    """Variant ids: every class gets its weight's share of n, at least its minimum."""
+    """Variant ids: every class gets its weight's share of n, at least its minimum; classes
+    interleaved, so that a run cut short by its deadline still covers every class."""
     total = sum(w for _, _, w in CLASSES)
     ids = []
     for c, _, w in CLASSES:
         k = max(3 if c == "secrets" else 6, round(n * w / total))
-        ids += ["%s-%d" % (c, i) for i in range(k)]
-    return ids
+        ids += [(i / k, "%s-%d" % (c, i)) for i in range(k)]
+    return [vid for _, vid in sorted(ids)]
