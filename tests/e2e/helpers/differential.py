@@ -28,6 +28,7 @@ writes DIR/enforce.tsv and enforce.txt.  Each prints a one-line total.  Standard
 """
 import argparse
 import concurrent.futures
+import http.server
 import json
 import os
 import posixpath
@@ -39,8 +40,10 @@ import threading
 import time
 import urllib.parse
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from differential_gen import CLASSES, plan, shell_replay, variant  # noqa: E402
+from differential_gen import (CLASSES, build_ctx, build_label, plan,  # noqa: E402
+                              shell_replay, variant)
 
 UA = "dockaudit-differential"
 
@@ -145,10 +148,42 @@ def rootish(u):
     return u in ("", "0", "root")
 
 
+CTX_ADDR = ["127.0.0.1:9"]  # the build-context server's address, once started
+NETNS_HITS = set()  # variants whose build RUN step reached the server: host network
+
+
+class CtxHandler(http.server.BaseHTTPRequestHandler):
+    """Serves /ctx/ID.tar, the build context of variant ID (for /build?remote=...), and notes
+    GET /netns/ID (a RUN step of ID's build in the host's network namespace)."""
+
+    def do_GET(self):
+        m = re.fullmatch(r"/ctx/([a-z0-9-]+)\.tar", self.path)
+        n = re.fullmatch(r"/netns/([a-z0-9-]+)", self.path)
+        if n:
+            NETNS_HITS.add(n.group(1))
+        data = build_ctx(m.group(1), CTX_ADDR[0]) if m else b""
+        self.send_response(200 if m or n else 404)
+        self.send_header("Content-Type", "application/x-tar")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def start_ctx_server():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CtxHandler)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    CTX_ADDR[0] = "127.0.0.1:%d" % srv.server_address[1]
+
+
 class Ctx:
     def __init__(self, direct, audit):
         self.d, self.a = direct, audit
-        self.host_netns = os.readlink("/proc/self/ns/net")
+        if CTX_ADDR[0].endswith(":9"):
+            start_ctx_server()
 
     def ids(self, kind):
         if kind == "containers":
@@ -266,7 +301,12 @@ class Ctx:
                 facts.append(("restart_policy", rp))
         images = [made] if v.kind == "commit" and made else []
         images += re.findall(r'"status":"(sha256:[0-9a-f]{64})"', text)
-        images += re.findall(r"Successfully built ([0-9a-f]{12})", text)
+        if v.kind == "build":  # by label: dockerd may send no output at all (multipart bodies)
+            flt = urllib.parse.quote(json.dumps({"label": [build_label(v.vid)]}))
+            st, ims = api(self.d, "GET", "/images/json?all=1&filters=" + flt)
+            ims = sorted(ims if st == 200 else [], key=lambda x: -x.get("Created", 0))
+            images += [x["Id"] for x in ims if x.get("RepoTags") and x["RepoTags"] != ["<none>:<none>"]]
+            images += [x["Id"] for x in ims if x["Id"] not in images]
         for iid in images:
             st, im = api(self.d, "GET", "/images/%s/json" % iid)
             junk.append(("images", iid))
@@ -293,10 +333,8 @@ class Ctx:
                 facts.append(("imported", True))
                 if cfg.get("User"):
                     facts.append(("import_user", cfg.get("User")))
-        if v.kind == "build":
-            m = re.search(r"NETNS=(net:\[\d+\])", text)
-            if m and m.group(1) == self.host_netns:
-                facts.append(("build_network", "host"))
+        if v.kind == "build" and v.vid in NETNS_HITS:
+            facts.append(("build_network", "host"))
         if v.kind in ("push", "tag"):
             junk.append(("images", v.target + ":latest"))
         if v.kind == "push" and re.search(r"localhost:%d" % v.ports[0], text):
@@ -593,7 +631,7 @@ UPDATE_LOCK = threading.Lock()
 
 def send(ctx, v, sock, ua):
     ctx.prepare(v)
-    st, _, body = http_raw(sock, v.raw(ua))
+    st, _, body = http_raw(sock, v.raw(ua, CTX_ADDR[0]))
     return st, body
 
 
@@ -638,7 +676,7 @@ def run_all(ctx, a, variants, sock, tag, after):
 
 
 def describe(v, res, sockvar="$AUDIT_SOCK"):
-    raw = v.raw(res["ua"])
+    raw = v.raw(res["ua"], CTX_ADDR[0])
     rec = res.get("record") or {}
     brief = {k: rec.get(k) for k in ("action", "outcome", "object", "security")} if rec else None
     if rec:

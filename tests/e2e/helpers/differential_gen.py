@@ -88,6 +88,7 @@ class Variant:
         self.target = target  # the base container's name (exec, update, commit, old start)
         self.ports = list(ports)  # pull: registry ports named anywhere in the request
         self.chunk_seed = 0
+        self.ctx_tar = False
 
     def body_bytes(self):
         if self.body is None:
@@ -98,9 +99,12 @@ class Variant:
             return self.body.encode("utf-8")
         return dump(self.body).encode("utf-8")
 
-    def raw(self, ua):
-        data = self.body_bytes()
-        h = ["%s %s HTTP/1.1" % (self.method, self.path), "Host: d", "User-Agent: " + ua,
+    def raw(self, ua, ctx_addr="127.0.0.1:9"):
+        data = build_ctx(self.vid, ctx_addr) if self.ctx_tar else self.body_bytes()
+        if data is not None:
+            data = data.replace(b"@CTX@", ctx_addr.encode())
+        path = self.path.replace("@CTX@", ctx_addr)
+        h = ["%s %s HTTP/1.1" % (self.method, path), "Host: d", "User-Agent: " + ua,
              "Connection: close"]
         if self.ct is not None:
             h.append("Content-Type: " + self.ct)
@@ -242,15 +246,58 @@ def tar_bytes(files):
 IMPORT_TAR = tar_bytes({"bin/true-x": b"#!/bin/sh\n"})
 
 
-def build_ctx(vid):
-    df = ("FROM bb\nLABEL v=%s\nARG A\nLABEL a=\"$A\"\nRUN echo NETNS=$(readlink /proc/self/ns/net)\n"
-          % vid.replace("-", "_"))
+def build_label(vid):
+    return "v=" + vid.replace("-", "_")
+
+
+def build_ctx(vid, addr):
+    """The build context of variant vid: its images carry LABEL v=..., build arg A shows as
+    label a, and the RUN step reaches the driver's server on the host's loopback only when it
+    runs in the host's network namespace (the server notes /netns/VID)."""
+    df = ("FROM bb\nLABEL %s\nARG A\nLABEL a=\"$A\"\n"
+          "RUN printf 'GET /netns/%s HTTP/1.0\\r\\n\\r\\n' | nc -w 3 %s %s || true\n"
+          % (build_label(vid), vid, addr.split(":")[0], addr.split(":")[1]))
     return tar_bytes({"Dockerfile": df.encode()})
 
 
 def build(vid, cls, query, note, **kw):
-    return Variant(vid, cls, "build", "POST", kw.pop("path", "%s/build" % V) + "?" + query,
-                   build_ctx(vid), ct="application/x-tar", note=note, **kw)
+    v = Variant(vid, cls, "build", "POST", kw.pop("path", "%s/build" % V) + "?" + query,
+                b"", ct="application/x-tar", note=note, **kw)
+    v.ctx_tar = True  # the body is build_ctx(vid, the server's address), made at send time
+    return v
+
+
+def multipart(fields, boundary="dfBOUNDARY7"):
+    """A multipart/form-data body.  Its first 5000 bytes are preamble: dockerd 20.10's /build
+    peeks at the body through a 4096-byte bufio.Reader before FormValue parses it, so those bytes
+    never reach the multipart parser (which skips a preamble anyway)."""
+    out = b"x" * 5000 + b"\r\n"
+    for k, val in fields:
+        out += b"--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" % (
+            boundary.encode(), k.encode(), val.encode())
+    return out + b"--%s--\r\n" % boundary.encode(), "multipart/form-data; boundary=" + boundary
+
+
+def g_build_multipart(vid, rng):
+    """/build reads its parameters with FormValue, which parses a multipart body and appends its
+    values after the query's: the context comes from `remote` (a tar dockerd downloads from the
+    driver's loopback server, @CTX@ is its address) and the body may carry networkmode, t,
+    buildargs."""
+    c = "build-multipart"
+    remote = "http://@CTX@/ctx/%s.tar" % vid
+    k = rng.randrange(4)
+    if k == 0:
+        q, f, note = "remote=" + remote, [("networkmode", "host")], "networkmode=host in the body"
+    elif k == 1:
+        q, f, note = "", [("remote", remote), ("networkmode", "host"), ("t", "dfb-" + vid)], \
+            "remote, networkmode, t all in the body"
+    elif k == 2:
+        q, f, note = "remote=%s&t=dfb-%s" % (remote, vid), [("t", "dfb2-" + vid)], \
+            "a second t in the body"
+    else:
+        q, f, note = "remote=" + remote, [("buildargs", '{"A":"z"}')], "buildargs in the body"
+    body, ct = multipart(f)
+    return Variant(vid, c, "build", "POST", "%s/build?%s" % (V, q), body, ct=ct, note=note)
 
 
 def oldstart(vid, cls, pairs, note, ver="/v1.23", **kw):
@@ -263,7 +310,10 @@ def oldstart(vid, cls, pairs, note, ver="/v1.23", **kw):
 # the mutation classes: each takes (vid, rng) and returns one Variant
 
 def g_control(vid, rng):
-    k = rng.randrange(10)
+    """Plain requests, one of each kind in turn: what dockerd must be seen doing."""
+    k = int(vid.rsplit("-", 1)[1]) % 11
+    if k == 10:
+        return build(vid, "control", "t=dfb-%s&networkmode=host" % vid, "build, networkmode=host")
     if k == 9:
         return network_create(vid, "control", [("Internal", False), ("Options", O(
             ("com.docker.network.driver.mtu", "1400")))], "network create")
@@ -641,7 +691,8 @@ CLASSES = [
     ("form-body", g_form_body, 5), ("query-repeat", g_query_repeat, 6),
     ("query-pctenc", g_query_pctenc, 4), ("path-pctenc", g_path_pctenc, 5),
     ("chunked", g_chunked, 6), ("api-version", g_api_version, 6), ("old-start", g_oldstart, 6),
-    ("trailing", g_trailing, 5), ("route-slashes", g_route_slashes, 3), ("secrets", g_secrets, 2),
+    ("trailing", g_trailing, 5), ("route-slashes", g_route_slashes, 3),
+    ("build-multipart", g_build_multipart, 2), ("secrets", g_secrets, 2),
 ]
 GEN = {c: g for c, g, _ in CLASSES}
 
@@ -659,6 +710,6 @@ def plan(seed, n):
     total = sum(w for _, _, w in CLASSES)
     ids = []
     for c, _, w in CLASSES:
-        k = max(3 if c == "secrets" else 6, round(n * w / total))
+        k = max({"secrets": 3, "control": 11}.get(c, 6), round(n * w / total))
         ids += [(i / k, "%s-%d" % (c, i)) for i in range(k)]
     return [vid for _, vid in sorted(ids)]
