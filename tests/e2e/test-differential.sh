@@ -18,8 +18,8 @@ DF_CLASSES="control key-case key-fold-go key-fold-nongo escaped-keys duplicates 
 content-type form-body query-repeat query-pctenc path-pctenc chunked api-version old-start
 trailing route-slashes build-multipart secrets"
 # the risky things the plain controls must have made dockerd do
-DF_CONTROLS="privileged bind cap_add pid_mode exec_privileged image_user pull volume_bind
-build_network tag restart_policy network_option"
+DF_CONTROLS="privileged bind cap_add pid_mode exec_privileged image_user pull volume_bind"
+DF_CONTROLS+=" build_network tag restart_policy network_option"
 
 _df_args() {
     printf '%s\n' --seed "${DIFF_SEED:-1010}" --n "${DIFF_N:-360}" --jobs "${DIFF_JOBS:-3}"

@@ -696,17 +696,41 @@ def describe(v, res, sockvar="$AUDIT_SOCK"):
     ]))
 
 
+def paths_of(x, needle, at=""):
+    """The JSON paths inside x whose key or string value holds needle."""
+    out = []
+    if isinstance(x, dict):
+        for k, v in x.items():
+            p = "%s.%s" % (at, k)
+            out += [p + " (key)"] if needle in str(k) else []
+            out += paths_of(v, needle, p)
+    elif isinstance(x, list):
+        for i, v in enumerate(x):
+            out += paths_of(v, needle, "%s[%d]" % (at, i))
+    elif isinstance(x, str) and needle in x:
+        out.append(at)
+    return out
+
+
 def journal_leaks(journal):
-    """secrets: the DFSECRET markers found anywhere in the journal's files."""
+    """secrets: where the DFSECRET markers are in the journal: (marker, where)."""
     leaks = []
     for root, _, files in os.walk(journal):
         for f in files:
             try:
                 with open(os.path.join(root, f), "rb") as fh:
-                    data = fh.read()
+                    lines = fh.read().split(b"\n")
             except OSError:
                 continue
-            leaks += [(m.decode(), f) for m in set(re.findall(rb"DFSECRET[a-z0-9]+", data))]
+            for ln in lines:
+                for m in set(re.findall(rb"DFSECRET[a-z0-9]+", ln)):
+                    try:
+                        rec = json.loads(ln)
+                        where = "%s seq %s %s at %s" % (f, rec.get("seq"), rec.get("action"),
+                                                        ", ".join(paths_of(rec, m.decode())))
+                    except ValueError:
+                        where = f
+                    leaks.append((m.decode(), where))
     return leaks
 
 
@@ -731,7 +755,7 @@ def cmd_observe(a):
         if c == "secrets":
             for r in rs:
                 mark = "DFSECRET" + r["id"].replace("-", "")
-                r["missed"] = [["secret in the journal file", f] for m, f in leaks if m == mark]
+                r["missed"] = [["secret in the journal", f] for m, f in leaks if m == mark]
                 r["verdict"] = "under" if r["missed"] else "ok"
             risky = sum(1 for r in rs if r.get("secret_reached_dockerd"))
         else:
