@@ -16,7 +16,7 @@ DF_PY=$E2E_DIR/helpers/differential.py
 # every class the generator has (a class that vanished would otherwise pass unseen)
 DF_CLASSES="control key-case key-fold-go key-fold-nongo escaped-keys duplicates nesting
 content-type form-body query-repeat query-pctenc path-pctenc chunked api-version old-start
-trailing route-slashes build-multipart secrets"
+trailing route-slashes build-multipart link-alias secrets"
 # the risky things the plain controls must have made dockerd do
 DF_CONTROLS="privileged bind cap_add pid_mode exec_privileged image_user pull volume_bind"
 DF_CONTROLS+=" build_network tag restart_policy network_option"

@@ -205,7 +205,10 @@ class Ctx:
                 ("df-exec-base", {"Image": "bb", "Cmd": ["sleep", "3600"]}, True),
                 ("df-commit-base", {"Image": "bb", "Cmd": ["sleep", "3600"], "User": "1000:1000",
                                     "Env": ["BASE=1"]}, False),
-                ("df-upd-base", {"Image": "bb", "Cmd": ["sleep", "3600"]}, False)]:
+                ("df-upd-base", {"Image": "bb", "Cmd": ["sleep", "3600"]}, False),
+                # a legacy link: /containers/df-link-web/al/... names df-exec-base
+                ("df-link-web", {"Image": "bb", "Cmd": ["true"],
+                                 "HostConfig": {"Links": ["df-exec-base:al"]}}, False)]:
             st, _ = api(self.d, "GET", "/containers/%s/json" % name)
             if st != 200:
                 st, j = api(self.d, "POST", "/containers/create?name=" + name, body)
@@ -222,6 +225,10 @@ class Ctx:
             api(self.d, "DELETE", "/containers/%s?force=1" % v.target)
             st, j = api(self.d, "POST", "/containers/create?name=" + v.target,
                         {"Image": "bb", "Cmd": ["true"]})
+            if v.link_web:  # the target is reached through a link alias: web/al
+                api(self.d, "DELETE", "/containers/%s?force=1" % v.link_web)
+                api(self.d, "POST", "/containers/create?name=" + v.link_web,
+                    {"Image": "bb", "Cmd": ["true"], "HostConfig": {"Links": [v.target + ":al"]}})
         if v.kind == "update":
             api(self.d, "POST", "/containers/df-upd-base/update", {"RestartPolicy": {"Name": "no"}})
         if v.kind in ("push", "tag"):
@@ -286,7 +293,7 @@ class Ctx:
             junk.append(("containers", made))
         if v.kind == "oldstart":
             self.container_facts(v.target, facts)
-            junk.append(("containers", v.target))
+            junk += [("containers", x) for x in (v.link_web, v.target) if x]
         if v.kind == "exec" and made:
             st, e = api(self.d, "GET", "/exec/%s/json" % made)
             if st == 200:
@@ -376,7 +383,7 @@ class Ctx:
                 if kind == "containers":
                     c = self.container_facts(ident, facts) or {}
                     if (c.get("Name") or "").startswith(("/df-exec-base", "/df-commit-base",
-                                                         "/df-upd-base")):
+                                                         "/df-upd-base", "/df-link-web")):
                         continue
                 out.append((kind, ident[:24], [f for f in facts if is_risky(*f)]))
                 self.cleanup([(kind, ident)])
@@ -804,7 +811,8 @@ def cmd_enforce(a):
     """The variants that can break a deny rule, through the enforcing dockaudit: afterwards no
     container, exec or volume dockerd has may break one."""
     ctx = Ctx(a.direct_sock, a.enforce_sock)
-    api(ctx.d, "DELETE", "/containers/df-exec-base?force=1")  # no execs from earlier phases
+    for name in ("df-link-web", "df-exec-base"):  # no execs from earlier phases
+        api(ctx.d, "DELETE", "/containers/%s?force=1" % name)
     ctx.setup()
     t0 = time.time()
     variants = {vid: variant(a.seed, vid) for vid in plan(a.seed, a.n)}

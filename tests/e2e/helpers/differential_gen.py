@@ -89,6 +89,7 @@ class Variant:
         self.ports = list(ports)  # pull: registry ports named anywhere in the request
         self.chunk_seed = 0
         self.ctx_tar = False
+        self.link_web = None  # old start: the container whose link alias names the target
 
     def body_bytes(self):
         if self.body is None:
@@ -684,6 +685,20 @@ def g_route_slashes(vid, rng):
     return v
 
 
+def g_link_alias(vid, rng):
+    """{name:.*} routes reach a container through a legacy link alias, web/alias."""
+    if rng.random() < 0.5:
+        return exec_create(vid, "link-alias", [("Privileged", True)],
+                           "privileged exec through the link alias df-link-web/al",
+                           path="%s/containers/df-link-web/al/exec" % V)
+    rs = pick_risky(rng)
+    v = oldstart(vid, "link-alias", [(r[0], r[1]) for r in rs],
+                 "old start of a link alias with " + ",".join(r[0] for r in rs))
+    v.link_web = "df-lw-" + vid
+    v.path = "/v1.23/containers/%s/al/start" % v.link_web
+    return v
+
+
 CLASSES = [
     ("control", g_control, 8), ("key-case", g_key_case, 8), ("key-fold-go", g_key_fold_go, 8),
     ("key-fold-nongo", g_key_fold_nongo, 8), ("escaped-keys", g_escaped, 6),
@@ -692,7 +707,8 @@ CLASSES = [
     ("query-pctenc", g_query_pctenc, 4), ("path-pctenc", g_path_pctenc, 5),
     ("chunked", g_chunked, 6), ("api-version", g_api_version, 6), ("old-start", g_oldstart, 6),
     ("trailing", g_trailing, 5), ("route-slashes", g_route_slashes, 3),
-    ("build-multipart", g_build_multipart, 2), ("secrets", g_secrets, 2),
+    ("build-multipart", g_build_multipart, 2), ("link-alias", g_link_alias, 3),
+    ("secrets", g_secrets, 2),
 ]
 GEN = {c: g for c, g, _ in CLASSES}
 
