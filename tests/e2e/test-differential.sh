@@ -25,6 +25,12 @@ _df_args() {
     printf '%s\n' --seed "${DIFF_SEED:-1010}" --n "${DIFF_N:-360}" --jobs "${DIFF_JOBS:-3}"
 }
 
+test_differential_judge() {
+    # the judge itself: a record that shows a fact passes, one that omits it fails
+    check "differential: the judge tells a record that shows what dockerd did from one that omits it" \
+        "$PY" "$DF_PY" selftest
+}
+
 test_differential_observe() {
     local out rc cls n risky under unc seen=0 total=0 tunder=0 tunc=0 fails=0 c k args
     local dir=$T/differential

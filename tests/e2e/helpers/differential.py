@@ -140,7 +140,11 @@ def norm_cap(c):
 
 
 def npath(p):
-    return posixpath.normpath(p) if p else p
+    """Lexically clean, and "//x" is "/x" too (normpath keeps two leading slashes)."""
+    if not p:
+        return p
+    p = posixpath.normpath(p)
+    return "/" + p.lstrip("/") if p.startswith("//") else p
 
 
 def rootish(u):
@@ -878,6 +882,60 @@ def cmd_enforce(a):
     return 0
 
 
+def cmd_selftest(_a):
+    """The judge against made-up records: each fact kind is explained by a record that shows
+    it and NOT by one that does not (so a check cannot pass because the judge says yes)."""
+    cases = [  # fact, value, security that shows it, security that does not
+        ("privileged", True, {"privileged": True}, {"privileged": False}),
+        ("exec_privileged", True, {"exec": {"privileged": True}}, {"exec": {"privileged": None}}),
+        ("bind", "/etc", {"mounts": [{"type": "bind", "source": "//etc/"}]},
+         {"mounts": [{"type": "bind", "source": "/tmp"}]}),
+        ("bind", "/etc", {"mounts": [{"type": "volume", "device": "/etc", "bind": True}]}, {}),
+        ("cap_add", "SYS_ADMIN", {"cap_add": ["CAP_SYS_ADMIN"]}, {"cap_add": ["CAP_NET_ADMIN"]}),
+        ("cap_add", "SYS_ADMIN", {"cap_add": ["ALL"]}, {"cap_add": None}),
+        ("pid_mode", "host", {"pid_mode": "host"}, {"pid_mode": None}),
+        ("device", "/dev/null", {"devices": [{"path_on_host": "/dev/null"}]}, {"devices": []}),
+        ("security_opt", "seccomp=unconfined", {"seccomp": "unconfined"}, {"seccomp": None}),
+        ("sysctl", "net.ipv4.ip_forward", {"sysctls": {"net.ipv4.ip_forward": "1"}}, {}),
+        ("readonly_rootfs", False, {"readonly_rootfs": None}, {"readonly_rootfs": True}),
+        ("user", "", {"user": "0"}, {"user": "1000"}),
+        ("exec_user", "0", {"exec": {"user": None}}, {"exec": {"user": "1000"}}),
+        ("masked_paths", 0, {"masked_paths": []}, {"masked_paths": None}),
+        ("image_user", "0", {"commit": {"changes": ["LABEL a=b", "USER 0"]}},
+         {"commit": {"changes": ["LABEL a=b"]}}),
+        ("image_env", "DFQ", {"commit": {"changes": ["ENV DFQ=1"]}}, {"env_names": ["X"]}),
+        ("tag", "dfb2-x", {"build": {"tags": ["dfb-x:a", "dfb2-x:b"]}}, {"build": {"tags": ["dfb-x:a"]}}),
+        ("buildarg", "A", {"build": {"buildarg_names": ["A"]}}, {"build": {}}),
+        ("build_network", "host", {"network_mode": "host"}, {"network_mode": None}),
+        ("volume_bind", "/etc", {"volume": {"device": "/etc"}}, {"volume": {"device": None}}),
+        ("network_internal", False, {"network": {"internal": False}}, {"network": {"internal": True}}),
+        ("network_option", "k=v", {"network": {"options": {"k": "v"}}}, {"network": {"options": {}}}),
+    ]
+    bad = 0
+    for fact, val, good, wrong in cases:
+        for sec, want in ((good, True), (wrong, False)):
+            got = explains(fact, val, {"action": "x", "security": sec}, sec)
+            if got != want:
+                bad += 1
+                print("selftest: %s %r with security %s: explains says %s" % (fact, val, sec, got))
+    acts = [("pull", "localhost:33", "image.pull", "image.import"),
+            ("imported", True, "image.import", "image.pull"),
+            ("push", "localhost:81/x", "image.push", "unknown")]
+    for fact, val, good, wrong in acts:
+        for act, want in ((good, True), (wrong, False)):
+            rec = {"action": act, "object": {"name": str(val)}, "security": {}}
+            if explains(fact, val, rec, {}) != want:
+                bad += 1
+                print("selftest: %s %r with action %s: wrong verdict" % (fact, val, act))
+    res = {"ua": "x", "status": 201, "facts": [("privileged", True)]}
+    judge(res, {})
+    if res["verdict"] != "under":
+        bad += 1
+        print("selftest: a call dockerd executed with no record at all was not an under-report")
+    print("differential selftest: %d cases, %d wrong" % (2 * (len(cases) + len(acts)) + 1, bad))
+    return 1 if bad else 0
+
+
 def cmd_replay(a):
     v = variant(a.seed, a.replay)
     raw = v.raw("%s/%s/r%d/%s" % (UA, a.seed, int(time.time()), v.vid))
@@ -902,7 +960,7 @@ def cmd_replay(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("cmd", nargs="?", default="observe", choices=["observe", "enforce"])
+    p.add_argument("cmd", nargs="?", default="observe", choices=["observe", "enforce", "selftest"])
     p.add_argument("--audit-sock", default=os.environ.get("AUDIT_SOCK"))
     p.add_argument("--direct-sock", default=os.environ.get("DE_SOCK"))
     p.add_argument("--enforce-sock", default=os.environ.get("ENFORCE_SOCK"))
@@ -920,6 +978,8 @@ def main():
         a.replay = a.show
     if a.replay:
         return cmd_replay(a)
+    if a.cmd == "selftest":
+        return cmd_selftest(a)
     need = ("enforce_sock", "direct_sock") if a.cmd == "enforce" else ("audit_sock", "direct_sock",
                                                                         "journal")
     for k in need:
