@@ -9,8 +9,10 @@
 
 #include "base/err.h"
 #include "capture/authz_int.h"
+#include "capture/bodyread.h"
 #include "capture/proxy.h"
 #include "capture/query.h"
+#include "event/alert.h"
 #include "event/extract.h"
 #include "event/record.h"
 #include "event/redact.h"
@@ -84,13 +86,12 @@ az_security(struct az_call *c, const char *inflight_sec, size_t inflight_len)
 		jw_init(&w, &c->security);
 		w.depth = 1;
 		if (c->body_invalid) {
-			jw_obj_begin(&w, "security");
-			jw_str(&w, "body_error", err);
-			jw_obj_end(&w);
+			extract_doubt_add(&c->doubt, DOUBT_BODY_NOT_JSON);
+			bodyread_security_error(&w, err, &c->doubt);
 		} else {
 			extract_security(c->rm.action,
 			    c->rm.api_version[0] ? c->rm.api_version :
-			    NULL, c->body, qroot, NULL, &w);
+			    NULL, c->body, qroot, &c->doubt, &w);
 		}
 	} else if (inflight_len > 0) {
 		buf_puts(&c->security, "\"security\":");
@@ -281,51 +282,25 @@ az_record_alert(struct authz *a, const char *rule, const char *title,
     const char *level, const char *trigger_id, const char *reason,
     const struct az_call *c)
 {
-	struct buf al, detail;
 	const char *q = memchr(c->m.uri, '?', c->m.uri_len);
-	struct evt e;
-	struct jw w;
+	struct alert al = {
+		.source = "authz", .rule = rule, .title = title, .level = level,
+		.tag = strstr(rule, "bypass") || strstr(rule, "uncertain") ?
+		    "attack.defense_evasion" : "attack.privilege_escalation",
+		.trigger_id = trigger_id, .reason = reason,
+		.method = c->m.method, .method_len = c->m.method_len,
+		.path = c->m.uri,
+		.path_len = q ? (size_t)(q - c->m.uri) : c->m.uri_len,
+		.action = c->rm.action,
+	};
 	int rc;
 
-	buf_init(&al, 64 * 1024);
-	buf_init(&detail, 64 * 1024);
-	jw_init(&w, &al);
-	jw_obj_begin(&w, NULL);
-	jw_str(&w, "rule", rule);
-	jw_str(&w, "title", title);
-	jw_str(&w, "level", level);
-	jw_arr_begin(&w, "tags");
-	jw_str(&w, NULL, strstr(rule, "bypass") ? "attack.defense_evasion" :
-	    "attack.privilege_escalation");
-	jw_arr_end(&w);
-	jw_arr_begin(&w, "events");
-	jw_str(&w, NULL, trigger_id);
-	jw_arr_end(&w);
-	jw_int(&w, "count", 1);
-	jw_str(&w, "reason", reason);
-	jw_obj_end(&w);
-	jw_init(&w, &detail);
-	jw_obj_begin(&w, NULL);
-	jw_strn(&w, "method", c->m.method, c->m.method_len);
-	jw_strn(&w, "path", c->m.uri, q ? (size_t)(q - c->m.uri) : c->m.uri_len);
-	jw_str(&w, "action", c->rm.action);
-	jw_obj_end(&w);
-	memset(&e, 0, sizeof(e));
-	e.kind = "alert";
-	e.source = "authz";
-	e.action = rule;
-	e.alert_json = al.data;
-	e.alert_len = al.len;
-	e.detail_json = detail.data;
-	e.detail_len = detail.len;
 	buf_reset(&a->scratch);
-	rc = evt_render(&e, &a->scratch);
+	rc = alert_render(&al, &a->scratch);
 	if (rc == 0)
 		rc = jrn_submit_lazy(a->j, a->scratch.data, a->scratch.len, NULL);
 	if (rc != 0)
 		a->st.records_dropped++;
-	buf_free(&al);
-	buf_free(&detail);
 	return rc;
 }
 
