@@ -391,6 +391,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    plain.why);
 		check_ok(&keyed, segs, ns);
 	}
+	if (getenv("FUZZ_VERBOSE") != NULL)
+		fprintf(stderr, "fuzz-journal: %zu segments; verify: %s %s; "
+		    "with k0: %s %s (%llu seals)\n", ns, plain.ok ? "OK" :
+		    plain.kind, plain.ok ? plain.head : plain.why, keyed.ok ?
+		    "OK" : keyed.kind, keyed.ok ? "" : keyed.why,
+		    (unsigned long long)keyed.seals);
 	read_all();
 	return 0;
 }

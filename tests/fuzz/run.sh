@@ -10,8 +10,10 @@
 # kept under $FUZZ_ARTIFACTS (default build-fuzz/artifacts/TARGET/) and its
 # path printed with the command that reproduces it.  The last line is
 # "N passed, M failed" (one item per target), as tests/run-all.sh reads it.
-# Environment: FUZZ_NO_BUILD=1 skips make; FUZZ_KEEP_CORPUS=DIR keeps each
-# grown corpus as DIR/TARGET (to merge by hand, see README.md).
+# Environment: FUZZ_NO_BUILD=1 skips make; FUZZ_BIN_DIR runs the binaries
+# of another directory (a copy, so that a rebuild does not replace them
+# under a long run); FUZZ_KEEP_CORPUS=DIR keeps each grown corpus as
+# DIR/TARGET (to merge by hand, see README.md).
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 1
 
@@ -31,7 +33,12 @@ else
 fi
 
 if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
-    make -j2 fuzz >/dev/null || { echo "fuzz: make fuzz failed"; echo "0 passed, 1 failed"; exit 1; }
+    if ! make -j2 fuzz >"${TMPDIR:-/tmp}/da-fuzz-make.log" 2>&1; then
+        tail -n 30 "${TMPDIR:-/tmp}/da-fuzz-make.log"
+        echo "fuzz: make fuzz failed (clang and libclang-rt-14-dev installed?)"
+        echo "fuzz: 0 passed, 1 failed"
+        exit 1
+    fi
 fi
 
 ART=${FUZZ_ARTIFACTS:-build-fuzz/artifacts}
@@ -43,7 +50,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 passed=0
 failed=0
 for t in "${TARGETS[@]}"; do
-    bin=build-fuzz/fuzz-$t
+    bin=${FUZZ_BIN_DIR:-build-fuzz}/fuzz-$t
     if [ ! -x "$bin" ]; then
         echo "fuzz-$t: no binary $bin (is tests/fuzz/fuzz-$t.c there?)"
         failed=$((failed + 1))
