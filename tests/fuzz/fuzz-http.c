@@ -12,9 +12,8 @@
 #include "fuzz.h"
 
 #include "base/buf.h"
-#include "capture/query.h"
-#include "event/actions.h"
 #include "http/http.h"
+#include "query-compat.h"
 
 static int
 inside(const char *p, size_t n, const char *lo, size_t len)
@@ -80,6 +79,7 @@ request(const char *p, size_t n, size_t max_head)
 	struct route_match m;
 	const char *why = NULL;
 	char method[16];
+	struct buf out;
 	int status = 0, rc, rc2;
 
 	rc = http_parse_request(p, n, max_head, &h, &status, &why);
@@ -112,23 +112,15 @@ request(const char *p, size_t n, size_t max_head)
 	if (h.method_len < sizeof(method)) {
 		memcpy(method, h.method, h.method_len);
 		method[h.method_len] = '\0';
-		actions_classify(method, h.target, h.target_len, &m);
+		buf_init(&out, 64 * 1024);
+		fuzz_query_record(method, h.target, h.target_len, NULL, 0, &m,
+		    &out);
 		FUZZ_CHECK(m.action != NULL, "no action");
 		FUZZ_CHECK(memchr(m.object_ref, '\0', sizeof(m.object_ref)) &&
 		    memchr(m.api_version, '\0', sizeof(m.api_version)),
 		    "unterminated route fields");
-		const char *q = memchr(h.target, '?', h.target_len);
-		if (q != NULL) {
-			struct buf out;
-
-			buf_init(&out, 64 * 1024);
-			query_render(m.action, q + 1,
-			    h.target_len - (size_t)(q + 1 - h.target), &out);
-			FUZZ_CHECK(out.len == 0 ||
-			    fuzz_json_valid(out.data, out.len),
-			    "query renders as invalid JSON: %s", out.data);
-			buf_free(&out);
-		}
+		fuzz_query_check(m.action, &out);
+		buf_free(&out);
 	}
 	(void)http_header_get(&h, "Content-Type");
 	if (http_request_framing(&h, &f, &status, &why) != 0) {

@@ -34,7 +34,7 @@ static const char *const policy_case_actions[] = {
 };
 
 /* Judge every case; the answers are not checked, the walk is. */
-static void
+static inline void
 policy_cases_run(const struct policy *p)
 {
 	char msg[600];
