@@ -9,7 +9,8 @@
  * secrets.  Invariants beyond "no crash, no leak, no UB": the route
  * fields are terminated strings, classification is the same for the
  * absolute form "http://docker<target>", and a rendered query is a JSON
- * object of strings (buildargs: an object) with no repeated key. */
+ * object of strings (buildargs: an object; arrays of these for repeated
+ * keys in the form model) with no repeated key (query-compat.h). */
 #include "fuzz.h"
 
 #include "query-compat.h"
