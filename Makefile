@@ -26,7 +26,7 @@ FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/%)
 FUZZ_CC   ?= clang
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all test check-unit check-e2e asan clean deps bench man fuzz fuzz-bins
+.PHONY: all test check-unit check-e2e asan tsan clean deps bench man fuzz fuzz-bins
 
 all: $(BUILD)/dockaudit
 
@@ -56,6 +56,10 @@ test:
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" all $(patsubst build/%,build-asan/%,$(UNIT_BINS))
 
+# The thread-shared parts (peer caches, callmark) under ThreadSanitizer.
+tsan:
+	$(MAKE) BUILD=build-tsan CC=clang OPT="-O1 -g -fsanitize=thread" build-tsan/tests/test-peer build-tsan/tests/test-authz
+
 # man pages from --help (scripts/mkman.sh): dockaudit(8), dockaudit.yaml(5)
 man: all
 	bash scripts/mkman.sh $(BUILD)/dockaudit docs/man
@@ -77,4 +81,4 @@ bench: all
 	bash bench/run.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-tsan build-fuzz

@@ -81,6 +81,11 @@ static const struct ckey schema[] = {
 	  "a request head or JSON body must arrive within this (else 408)" },
 	{ "limits.max_connections", C_INT, OFF(max_connections), "4096",
 	  "concurrent client connections (more get 503)" },
+	{ "limits.buffered_bytes", C_SIZE, OFF(buffered_limit), "256MiB",
+	  "bytes the proxy holds in connection buffers, all connections "
+	  "together: past it, streams wait (no buffer grows) and a request "
+	  "head or JSON body that would need more is refused (503, "
+	  "recorded, not forwarded)" },
 	{ "audit.level", C_LEVEL, OFF(level_write), "request",
 	  "mutating calls: metadata, request or request_response" },
 	{ "audit.read_level", C_LEVEL, OFF(level_read), "metadata",
@@ -619,6 +624,9 @@ config_validate(const struct config *cfg, char *err)
 		return da_seterr(err, DA_E_INVAL,
 		    "audit.level: none is not allowed for mutating calls "
 		    "(expected metadata, request or request_response)");
+	if (cfg->buffered_limit < (uint64_t)1 << 20)
+		return da_seterr(err, DA_E_INVAL,
+		    "limits.buffered_bytes must be at least 1MiB");
 	if (cfg->body_limit > (uint64_t)1 << 30 || cfg->head_limit < 1024 ||
 	    cfg->head_limit > (uint64_t)16 << 20)
 		return da_seterr(err, DA_E_INVAL,
@@ -639,6 +647,7 @@ config_to_proxy(const struct config *cfg, struct proxy_config *pc, char *err)
 	pc->body_limit = cfg->body_limit;
 	pc->header_timeout_s = (int)cfg->header_timeout_s;
 	pc->max_conns = (int)cfg->max_connections;
+	pc->buffered_limit = (size_t)cfg->buffered_limit;
 	pc->on_failure_block = cfg->on_failure_block;
 	pc->level_write = cfg->level_write;
 	pc->level_read = cfg->level_read;

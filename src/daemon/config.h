@@ -35,6 +35,7 @@ struct config {
 	char		*socket_group;			/* name or number; NULL = none */
 	char		*socket_user;			/* owner of listen sockets; NULL = ours */
 	uint64_t	 head_limit;
+	uint64_t	 buffered_limit;	/* limits.buffered_bytes */
 	uint64_t	 body_limit;
 	int64_t		 header_timeout_s;
 	int64_t		 max_connections;

@@ -58,6 +58,7 @@ static const char run_usage[] =
 "  --head-limit SIZE          largest request head                  [limits.head_bytes]\n"
 "  --header-timeout DURATION  request head deadline (30s)           [limits.header_timeout]\n"
 "  --max-connections N        concurrent clients (4096)             [limits.max_connections]\n"
+"  --buffered-limit SIZE      buffered bytes, all clients (256MiB)  [limits.buffered_bytes]\n"
 "  --on-failure block|allow   journal down: refuse or pass mutating calls\n"
 "  --level LEVEL              mutating calls: metadata|request|request_response\n"
 "  --read-level LEVEL         reads: none|metadata|request|request_response\n"
@@ -100,6 +101,7 @@ static const struct option run_opts[] = {
 	{ "authz-secret-file", required_argument, NULL, 14 },
 	{ "user", required_argument, NULL, 15 },
 	{ "socket-user", required_argument, NULL, 16 },
+	{ "buffered-limit", required_argument, NULL, 17 },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -113,6 +115,7 @@ static const char *flag_keys[] = {
 	[10] = "journal.segment_size", [11] = "journal.fsync",
 	[12] = "journal.commit_delay", [13] = "authz.socket",
 	[14] = "authz.secret_file", [15] = "run.user", [16] = "socket.user",
+	[17] = "limits.buffered_bytes",
 };
 
 /* The long name of the option whose getopt value is c. */
@@ -609,6 +612,7 @@ serve(struct config *cfg, const char *config_file, struct config *file_cfg)
 		jw_uint(&w, "denied_journal", st.denied_journal);
 		jw_uint(&w, "forwarded_unrecorded", st.forwarded_unrecorded);
 		jw_uint(&w, "records_dropped", st.records_dropped);
+		jw_uint(&w, "buffered_refused", st.buffered_refused);
 		if (evs != NULL) {
 			jw_obj_begin(&w, "events");
 			jw_uint(&w, "read", es.events);
@@ -720,7 +724,7 @@ cli_run(int argc, char **argv)
 			config_free(&file_cfg);
 			return 0;
 		default:
-			if (c >= 1 && c <= 16) {
+			if (c >= 1 && c <= 17) {
 				rc = config_set(&cfg, flag_keys[c], optarg, origin, err);
 				break;
 			}
