@@ -6,6 +6,7 @@
  * names only, build args names only, volume driver options never, and URL
  * user info is replaced in every string.  Mounts and devices are in
  * extract_mounts.c, SecurityOpt in extract_secopt.c. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -265,44 +266,180 @@ obj_close(struct jw *w, struct mark *m)
 
 /* ---- per action ---- */
 
+/* The HostConfig dockerd v20.10-v26 decodes from a create or old start
+ * body (runconfig ContainerConfigWrapper.getHostConfig): the "HostConfig"
+ * object when there is one after Go's duplicate and null rules, else the
+ * deprecated copy embedded at the top level, whose fields then ARE the
+ * HostConfig.  With both, the inner one wins and only Memory, MemorySwap,
+ * CpuShares, CpusetCpus and VolumeDriver are taken from the top when the
+ * inner is zero: of those the record uses VolumeDriver, *vdriver_top.
+ * Returns 1 when the top level is used.  v27+ ignores the top-level
+ * fields: reading them is over-reporting there, never under-reporting. */
+static int
+host_config(struct extract__view *hc, const struct extract__view *root,
+    const struct json *body, const struct json **vdriver_top)
+{
+	extract__view_field(hc, root, "HostConfig", 1);
+	*vdriver_top = NULL;
+	if (hc->n > 0) {
+		*vdriver_top = extract__scalar(root, "VolumeDriver");
+		return 0;
+	}
+	extract__view_free(hc);
+	extract__view_root(hc, body, root->nomem);
+	return 1;
+}
+
+/* The HostConfig part of the security object (create and old start), and
+ * with root set the Config fields of a create in between. */
+static void
+out_host(struct extract__out *o, const struct extract__view *hc,
+    const struct extract__view *root, const struct json *vdriver_top)
+{
+	struct extract__view lc;
+
+	extract__view_field(&lc, hc, "LogConfig", 0);
+	out_bool(o, "privileged", extract__scalar(hc, "Privileged"));
+	out_strslice(o, "cap_add", hc, "CapAdd", put_cap);
+	out_strslice(o, "cap_drop", hc, "CapDrop", put_cap);
+	extract__mounts(o, hc, 1, vdriver_top);
+	extract__devices(o, hc);
+	out_strs(o, "device_cgroup_rules", hc, "DeviceCgroupRules", put_plain);
+	out_str(o, "pid_mode", extract__scalar(hc, "PidMode"));
+	out_str(o, "ipc_mode", extract__scalar(hc, "IpcMode"));
+	out_str(o, "uts_mode", extract__scalar(hc, "UTSMode"));
+	out_str(o, "userns_mode", extract__scalar(hc, "UsernsMode"));
+	out_str(o, "network_mode", extract__scalar(hc, "NetworkMode"));
+	out_str(o, "cgroupns_mode", extract__scalar(hc, "CgroupnsMode"));
+	extract__security_opt(o, hc);
+	if (root != NULL)
+		out_str(o, "user", extract__scalar(root, "User"));
+	out_str(o, "log_driver", extract__scalar(&lc, "Type"));
+	out_map(o, "sysctls", hc, "Sysctls");
+	out_bool(o, "readonly_rootfs", extract__scalar(hc, "ReadonlyRootfs"));
+	out_strs(o, "group_add", hc, "GroupAdd", put_plain);
+	out_str(o, "runtime", extract__scalar(hc, "Runtime"));
+	out_str(o, "cgroup_parent", extract__scalar(hc, "CgroupParent"));
+	out_strs(o, "volumes_from", hc, "VolumesFrom", put_plain);
+	out_ports(o, hc);
+	out_strs(o, "masked_paths", hc, "MaskedPaths", put_plain);
+	out_strs(o, "readonly_paths", hc, "ReadonlyPaths", put_plain);
+	if (root != NULL) {
+		out_strslice(o, "cmd", root, "Cmd", put_plain);
+		out_strslice(o, "entrypoint", root, "Entrypoint", put_plain);
+		out_strs(o, "env_names", root, "Env", put_env_name);
+	}
+	extract__view_free(&lc);
+}
+
 static void
 sec_container_create(struct extract__out *o, const struct json *body,
     const struct json *query)
 {
-	struct extract__view root, hc, lc;
+	struct extract__view root, hc;
+	const struct json *vdriver_top;
 
 	(void)query;
 	extract__view_root(&root, body, &o->nomem);
-	extract__view_field(&hc, &root, "HostConfig", 1);
-	extract__view_field(&lc, &hc, "LogConfig", 0);
-	out_bool(o, "privileged", extract__scalar(&hc, "Privileged"));
-	out_strslice(o, "cap_add", &hc, "CapAdd", put_cap);
-	out_strslice(o, "cap_drop", &hc, "CapDrop", put_cap);
-	extract__mounts(o, &hc, 1);
-	extract__devices(o, &hc);
-	out_strs(o, "device_cgroup_rules", &hc, "DeviceCgroupRules", put_plain);
-	out_str(o, "pid_mode", extract__scalar(&hc, "PidMode"));
-	out_str(o, "ipc_mode", extract__scalar(&hc, "IpcMode"));
-	out_str(o, "uts_mode", extract__scalar(&hc, "UTSMode"));
-	out_str(o, "userns_mode", extract__scalar(&hc, "UsernsMode"));
-	out_str(o, "network_mode", extract__scalar(&hc, "NetworkMode"));
-	out_str(o, "cgroupns_mode", extract__scalar(&hc, "CgroupnsMode"));
-	extract__security_opt(o, &hc);
-	out_str(o, "user", extract__scalar(&root, "User"));
-	out_str(o, "log_driver", extract__scalar(&lc, "Type"));
-	out_map(o, "sysctls", &hc, "Sysctls");
-	out_bool(o, "readonly_rootfs", extract__scalar(&hc, "ReadonlyRootfs"));
-	out_strs(o, "group_add", &hc, "GroupAdd", put_plain);
-	out_str(o, "runtime", extract__scalar(&hc, "Runtime"));
-	out_str(o, "cgroup_parent", extract__scalar(&hc, "CgroupParent"));
-	out_strs(o, "volumes_from", &hc, "VolumesFrom", put_plain);
-	out_ports(o, &hc);
-	out_strs(o, "masked_paths", &hc, "MaskedPaths", put_plain);
-	out_strs(o, "readonly_paths", &hc, "ReadonlyPaths", put_plain);
-	out_strslice(o, "cmd", &root, "Cmd", put_plain);
-	out_strslice(o, "entrypoint", &root, "Entrypoint", put_plain);
-	out_strs(o, "env_names", &root, "Env", put_env_name);
-	extract__view_free(&lc);
+	if (host_config(&hc, &root, body, &vdriver_top))
+		jw_str(o->w, "host_config_from", "top_level");
+	out_host(o, &hc, &root, vdriver_top);
+	extract__view_free(&hc);
+	extract__view_free(&root);
+}
+
+/* Go's versions.LessThan(v, ref) (api/types/versions): dot-separated
+ * parts compared as numbers, a missing or non-numeric part is 0, a part
+ * too large for an int saturates (strconv.Atoi returns the maximum). */
+static int
+api_less(const char *v, const char *ref)
+{
+	while (*v != '\0' || *ref != '\0') {
+		int64_t a = 0, b = 0;
+		int bad = 0;
+
+		for (; *v != '\0' && *v != '.'; v++) {
+			if ((unsigned)(*v - '0') >= 10)
+				bad = 1;
+			else if (a <= (INT64_MAX - 9) / 10)
+				a = a * 10 + (*v - '0');
+			else
+				a = INT64_MAX;
+		}
+		if (bad)
+			a = 0;
+		for (; *ref != '\0' && *ref != '.'; ref++)
+			b = b * 10 + (*ref - '0');
+		if (a != b)
+			return a < b;
+		if (*v == '.')
+			v++;
+		if (*ref == '.')
+			ref++;
+	}
+	return 0;
+}
+
+/* Go's HostConfig field names (v20.10-v24, Resources included): a
+ * top-level one, even null, makes the embedded HostConfig non-nil. */
+static const char *const hostconfig_fields[] = {
+	"Binds", "ContainerIDFile", "LogConfig", "NetworkMode", "PortBindings",
+	"RestartPolicy", "AutoRemove", "VolumeDriver", "VolumesFrom",
+	"ConsoleSize", "Annotations", "CapAdd", "CapDrop", "CgroupnsMode",
+	"Dns", "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "IpcMode",
+	"Cgroup", "Links", "OomScoreAdj", "PidMode", "Privileged",
+	"PublishAllPorts", "ReadonlyRootfs", "SecurityOpt", "StorageOpt",
+	"Tmpfs", "UTSMode", "UsernsMode", "ShmSize", "Sysctls", "Runtime",
+	"Isolation", "CpuShares", "Memory", "NanoCpus", "CgroupParent",
+	"BlkioWeight", "BlkioWeightDevice", "BlkioDeviceReadBps",
+	"BlkioDeviceWriteBps", "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps",
+	"CpuPeriod", "CpuQuota", "CpuRealtimePeriod", "CpuRealtimeRuntime",
+	"CpusetCpus", "CpusetMems", "Devices", "DeviceCgroupRules",
+	"DeviceRequests", "KernelMemory", "KernelMemoryTCP",
+	"MemoryReservation", "MemorySwap", "MemorySwappiness",
+	"OomKillDisable", "PidsLimit", "Ulimits", "CpuCount", "CpuPercent",
+	"IOMaximumIOps", "IOMaximumBandwidth", "Mounts", "MaskedPaths",
+	"ReadonlyPaths", "Init",
+};
+
+static int
+has_hostconfig_field(const struct json *body)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hostconfig_fields) /
+	    sizeof(hostconfig_fields[0]); i++)
+		if (json_get(body, hostconfig_fields[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* POST /v1.23/containers/{id}/start with a body: below API 1.24 dockerd
+ * v20.10-v24 (v25 with DOCKER_MIN_API_VERSION lowered) decodes it with the
+ * create wrapper and REPLACES the container's HostConfig with it
+ * (daemon/start.go setHostConfig), when getHostConfig is not nil.  From
+ * 1.24 on (and with no version: the default is newer) a body is refused.
+ * Bodies of 7 bytes or less are ignored by dockerd; no such body can name
+ * a HostConfig field. */
+static void
+sec_container_start(struct extract__out *o, const struct json *body,
+    const char *api_version)
+{
+	struct extract__view root, hc;
+	const struct json *vdriver_top;
+	int top;
+
+	if (api_version == NULL || !api_less(api_version, "1.24") ||
+	    json_type(body) != JSON_OBJECT)
+		return;
+	extract__view_root(&root, body, &o->nomem);
+	top = host_config(&hc, &root, body, &vdriver_top);
+	if (!top || has_hostconfig_field(body)) {
+		o->nulls = 1;
+		jw_str(o->w, "host_config_from", top ? "top_level" :
+		    "HostConfig");
+		out_host(o, &hc, NULL, vdriver_top);
+	}
 	extract__view_free(&hc);
 	extract__view_free(&root);
 }
@@ -553,7 +690,7 @@ sec_service(struct extract__out *o, const struct json *body,
 	out_str(o, "image", extract__scalar(&cs, "Image"));
 	out_strs(o, "cap_add", &cs, "CapabilityAdd", put_cap);
 	out_strs(o, "cap_drop", &cs, "CapabilityDrop", put_cap);
-	extract__mounts(o, &cs, 0);
+	extract__mounts(o, &cs, 0, NULL);
 	out_str(o, "seccomp", extract__scalar(&sc, "Mode"));
 	out_str(o, "apparmor", extract__scalar(&aa, "Mode"));
 	out_bool(o, "no_new_privileges", extract__scalar(&pr,
@@ -653,7 +790,6 @@ extract_security(const char *action, const char *api_version,
 	struct mark m;
 	size_t i;
 
-	(void)api_version;
 	obj_open(w, "security", &m);
 	if (action == NULL)
 		goto out;
@@ -662,6 +798,10 @@ extract_security(const char *action, const char *api_version,
 			goto out;
 		o.nulls = 1;
 		sec_container_create(&o, body, query);
+		goto out;
+	}
+	if (strcmp(action, "container.start") == 0) {
+		sec_container_start(&o, body, api_version);
 		goto out;
 	}
 	for (i = 0; i < sizeof(sec_actions) / sizeof(sec_actions[0]); i++) {

@@ -171,11 +171,12 @@ struct extract__ment {
 int	extract__map_collect(const struct extract__view *v, const char *key,
 	    struct extract__ment **out, size_t *n);
 
-/* extract_mounts.c: HostConfig Binds (+ VolumeDriver) and Mounts, or a
- * ContainerSpec's Mounts, as "mounts"; volume.create's bind volumes;
- * Devices as "devices". */
+/* extract_mounts.c: HostConfig Binds (+ VolumeDriver, or vdriver_top
+ * when the HostConfig's own is empty: the wrapper's top-level copy) and
+ * Mounts, or a ContainerSpec's Mounts, as "mounts"; volume.create's bind
+ * volumes; Devices as "devices". */
 void	extract__mounts(struct extract__out *o, const struct extract__view *v,
-	    int binds);
+	    int binds, const struct json *vdriver_top);
 void	extract__volume_create(struct extract__out *o,
 	    const struct extract__view *body);
 void	extract__devices(struct extract__out *o, const struct extract__view *v);

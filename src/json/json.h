@@ -100,6 +100,11 @@ size_t		 json_keylen_at(const struct json *v, size_t i);	/* keys may hold NUL */
 const struct json *json_get(const struct json *v, const char *key);
 int		 json_key_match(const char *name, size_t namelen,
 		    const char *key);
+/* json_key_match, and U+0130/U+0131 also stand for an i: Go >= 1.21's
+ * fold of every rune whose orbit reaches an ASCII letter.  Not what
+ * dockerd matches; for redaction, where matching more is the safe side. */
+int		 json_key_match_wide(const char *name, size_t namelen,
+		    const char *key);
 /* For loops over every member matching key (duplicates, case variants):
  * the first member at index >= *i that matches, with *i set to its index;
  * NULL when there is none or obj is not an object.
