@@ -27,6 +27,7 @@ TEST_FILES=(
     test-routes.sh test-image.sh test-secrets.sh test-attribution.sh test-sdk.sh
     test-connection.sh test-hostile.sh test-search.sh test-verify.sh test-lifecycle.sh
     test-diskfull.sh test-journal-ops.sh test-events.sh test-seal.sh test-authz.sh
+    test-decode.sh
 )
 
 if [ "$(id -u)" -ne 0 ]; then
