@@ -542,25 +542,84 @@ q_all(struct extract__out *o, const char *okey, const struct json *q,
 		jw_arr_end(o->w);
 }
 
+/* user, cmd, entrypoint and env_names of an image config: the body's
+ * (cfg, may be NULL) with the changes' instructions (res) applied. */
+static void
+out_image_config(struct extract__out *o, const struct extract__view *cfg,
+    const struct extract__changes_out *res, int changes)
+{
+	size_t i;
+
+	if (changes && res->user != NULL)
+		jw_str(o->w, "user", res->user);
+	else if (cfg != NULL)
+		out_str(o, "user", extract__scalar(cfg, "User"));
+	if (changes && res->cmd_set)
+		extract__changes_json(o, "cmd", &res->cmd);
+	else if (changes && res->cmd_reset)
+		jw_null(o->w, "cmd");
+	else if (cfg != NULL)
+		out_strslice(o, "cmd", cfg, "Cmd", put_plain);
+	if (changes && res->entry_set)
+		extract__changes_json(o, "entrypoint", &res->entry);
+	else if (cfg != NULL)
+		out_strslice(o, "entrypoint", cfg, "Entrypoint", put_plain);
+	if (changes && res->env_n > 0) {
+		jw_arr_begin(o->w, "env_names");
+		for (i = 0; i < res->env_n; i++)
+			jw_str(o->w, NULL, res->env_name[i]);
+		jw_arr_end(o->w);
+	} else if (cfg != NULL) {
+		out_strs(o, "env_names", cfg, "Env", put_env_name);
+	}
+}
+
+/* POST /commit: the container from the query, the body's Config as the
+ * image config, then every `changes` value as Dockerfile instructions
+ * over it (builder/dockerfile BuildFromConfig). */
 static void
 sec_container_commit(struct extract__out *o, const struct json *body,
     const struct json *query)
 {
+	struct extract__changes_out res;
 	struct extract__view root;
 	struct mark m;
+	int changes;
 
+	extract__view_root(&root, body, &o->nomem);
 	obj_open(o->w, "commit", &m);
 	out_str(o, "container", q_first(query, "container"));
 	out_str(o, "repo", q_first(query, "repo"));
 	out_str(o, "tag", q_first(query, "tag"));
-	q_all(o, "changes", query, "changes");
+	changes = extract__changes(o, query, &root, &res);
 	obj_close(o->w, &m);
-	extract__view_root(&root, body, &o->nomem);
-	out_str(o, "user", extract__scalar(&root, "User"));
-	out_strslice(o, "cmd", &root, "Cmd", put_plain);
-	out_strslice(o, "entrypoint", &root, "Entrypoint", put_plain);
-	out_strs(o, "env_names", &root, "Env", put_env_name);
+	out_image_config(o, &root, &res, changes);
+	if (changes)
+		extract__changes_free(&res);
 	extract__view_free(&root);
+}
+
+/* POST /images/create without fromImage: an import from fromSrc ("-":
+ * the body) with the changes applied over an empty config. */
+static void
+sec_image_import(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__changes_out res;
+	struct mark m;
+	int changes;
+
+	(void)body;
+	obj_open(o->w, "import", &m);
+	out_str(o, "source", q_first(query, "fromSrc"));
+	out_str(o, "repo", q_first(query, "repo"));
+	out_str(o, "tag", q_first(query, "tag"));
+	changes = extract__changes(o, query, NULL, &res);
+	obj_close(o->w, &m);
+	if (changes) {
+		out_image_config(o, NULL, &res, 1);
+		extract__changes_free(&res);
+	}
 }
 
 static void
@@ -745,6 +804,7 @@ static const struct {
 	{ "exec.start",			sec_exec_start,		JSON_OBJECT },
 	{ "container.commit",		sec_container_commit,	-1 },
 	{ "image.build",		sec_image_build,	-1 },
+	{ "image.import",		sec_image_import,	-1 },
 	{ "volume.create",		sec_volume_create,	JSON_OBJECT },
 	{ "network.create",		sec_network_create,	JSON_OBJECT },
 	{ "network.connect",		sec_network_connect,	JSON_OBJECT },
@@ -786,7 +846,7 @@ extract_security(const char *action, const char *api_version,
     const struct json *body, const struct json *query,
     struct extract_doubt *doubt, struct jw *w)
 {
-	struct extract__out o = { w, 0, 0 };
+	struct extract__out o = { w, 0, 0, doubt };
 	struct mark m;
 	size_t i;
 

@@ -8,6 +8,7 @@
 #ifndef DA_EXTRACT_H
 #define DA_EXTRACT_H
 
+#include "base/buf.h"
 #include "json/json.h"
 
 struct extract_doubt;
@@ -123,11 +124,13 @@ struct extract__view {
 	int			*nomem;	/* set on allocation failure */
 };
 
-/* Output context: nulls set means absent fields are written as null. */
+/* Output context: nulls set means absent fields are written as null;
+ * doubts found while extracting go to doubt (may be NULL). */
 struct extract__out {
-	struct jw	*w;
-	int		 nulls;
-	int		 nomem;
+	struct jw		*w;
+	int			 nulls;
+	int			 nomem;
+	struct extract_doubt	*doubt;
 };
 
 /* extract_go.c.  A view is never copied by value (obj may point into it); free
@@ -184,5 +187,33 @@ void	extract__devices(struct extract__out *o, const struct extract__view *v);
  * from HostConfig view hc. */
 void	extract__security_opt(struct extract__out *o,
 	    const struct extract__view *hc);
+
+/* extract_changes.c: the `changes` query values (a string or an array
+ * of strings per key, every key named exactly "changes", in order) joined
+ * with "\n" into text; returns 0 when there are none. */
+int	extract__changes_text(const struct json *query, struct buf *text);
+/* Writes "changes":[...] (one "NAME args" per Dockerfile instruction, ENV
+ * values redacted) and fills res with what the instructions set over the
+ * Config view config (may be NULL): USER, CMD, ENTRYPOINT and the final
+ * Env names (config's first).  Returns 0, writing nothing, when there are
+ * no changes.  Free res with extract__changes_free. */
+#define EXTRACT_MAX_ENV 256
+struct extract__changes_out {
+	char		*user;		/* last USER, expanded; NULL if none */
+	int		 cmd_set;	/* CMD given: cmd holds the JSON array */
+	int		 cmd_reset;	/* ENTRYPOINT cleared Cmd */
+	int		 entry_set;	/* ENTRYPOINT given: entry holds it */
+	struct buf	 cmd;
+	struct buf	 entry;
+	char		*env_name[EXTRACT_MAX_ENV];
+	size_t		 env_n;
+};
+int	extract__changes(struct extract__out *o, const struct json *query,
+	    const struct extract__view *config,
+	    struct extract__changes_out *res);
+/* Writes key: the JSON array text in b. */
+void	extract__changes_json(struct extract__out *o, const char *key,
+	    const struct buf *b);
+void	extract__changes_free(struct extract__changes_out *res);
 
 #endif

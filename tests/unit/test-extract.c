@@ -429,7 +429,8 @@ TEST(update_commit_build)
 	    "\"changes\":\"USER root\",\"changes\":[\"CMD sh\"],\"pause\":\"1\"}",
 	    "{\"security\":{\"commit\":{\"container\":\"c1\",\"repo\":\"evil/img\","
 	    "\"tag\":\"v1\",\"changes\":[\"USER root\",\"CMD sh\"]},"
-	    "\"user\":\"root\",\"cmd\":[\"sh\"],\"env_names\":[\"DB_PASSWORD\"]}}");
+	    "\"user\":\"root\",\"cmd\":[\"/bin/sh\",\"-c\",\"sh\"],"
+	    "\"env_names\":[\"DB_PASSWORD\"]}}");
 	EXPECT("image.build", NULL,
 	    "{\"t\":\"app:1\",\"t\":\"app:latest\",\"networkmode\":\"host\","
 	    "\"networkmode\":\"none\",\"dockerfile\":\"Dockerfile.x\","
@@ -724,6 +725,65 @@ TEST(moby_decoding_semantics)
 	    "apparmor", "\"unconfined\"");
 	/* type mismatches fail the call: never reported as set */
 	FIELD("{\"HostConfig\":{\"Privileged\":1}}", "privileged", "null");
+}
+
+/* Issue 10 class 4 (changes): dockerd joins every `changes` value with
+ * "\n" and parses the text as a Dockerfile. */
+TEST(commit_changes_as_dockerfile)
+{
+	struct extract_doubt d = { { NULL }, 0 };
+	char *got;
+
+	/* several instructions in one value, a continuation, a comment,
+	 * names in any case (U+212A is k to strings.ToLower), the query as an
+	 * array (query rendering with repeated keys) */
+	got = sec("container.commit", "{\"User\":\"app\",\"Env\":[\"A=1\"]}",
+	    "{\"container\":\"c1\",\"changes\":[\"LABEL a=b\\nuser root\","
+	    "\"# a comment\\nENTRYPOINT [\\\"/bin/sh\\\", \\\\\\n  \\\"-c\\\"]\","
+	    "\"ENV TOKEN=s3cret X=\\\"y z\\\"\\nWOR\\u212aDIR /root\"]}");
+	ASSERT_STREQ(got, "{\"security\":{\"commit\":{\"container\":\"c1\","
+	    "\"changes\":[\"LABEL a=b\",\"USER root\","
+	    "\"ENTRYPOINT [\\\"/bin/sh\\\",   \\\"-c\\\"]\","
+	    "\"ENV TOKEN=[redacted] X=[redacted]\",\"WORKDIR /root\"]},"
+	    "\"user\":\"root\",\"cmd\":null,\"entrypoint\":[\"/bin/sh\",\"-c\"],"
+	    "\"env_names\":[\"A\",\"TOKEN\",\"X\"]}}");
+	ASSERT_NOT_CONTAINS(got, "s3cret");
+	free(got);
+	/* repeated keys (the older query rendering) join the same way; a
+	 * value ending in the escape character continues into the next */
+	EXPECT("container.commit", NULL, "{\"changes\":\"USER \\\\\","
+	    "\"changes\":\"root\"}", "{\"security\":{\"commit\":{"
+	    "\"changes\":"
+	    "[\"USER root\"]},\"user\":\"root\"}}");
+	/* the escape directive changes the continuation character */
+	EXPECT("container.commit", NULL, "{\"changes\":\"# escape=`\\nUSER `\\n"
+	    "  nobody\\nCMD echo hi\"}", "{\"security\":{\"commit\":{"
+	    "\"changes\":"
+	    "[\"USER nobody\",\"CMD echo hi\"]},\"user\":\"nobody\","
+	    "\"cmd\":[\"/bin/sh\",\"-c\",\"echo hi\"]}}");
+	/* USER expands $VAR from the body's Env and earlier ENV */
+	EXPECT("container.commit", "{\"Env\":[\"U=daemon\"]}",
+	    "{\"changes\":[\"ENV G=root\",\"USER ${U}:$G\"]}",
+	    "{\"security\":{\"commit\":{"
+	    "\"changes\":[\"ENV G=[redacted]\","
+	    "\"USER ${U}:$G\"]},\"user\":\"daemon:root\","
+	    "\"env_names\":[\"U\",\"G\"]}}");
+	/* shell syntax the record does not follow: a doubt */
+	got = sec_v("container.commit", NULL, NULL,
+	    "{\"changes\":\"USER ${U:-root}\"}", &d);
+	ASSERT_CONTAINS(got, "\"uncertain\":[\"commit changes: USER uses shell "
+	    "syntax the record does not expand\"]");
+	ASSERT_EQ(d.n, 1);
+	free(got);
+	/* import: the same over an empty config */
+	EXPECT("image.import", NULL, "{\"fromSrc\":\"-\",\"repo\":\"x\","
+	    "\"changes\":[\"USER root\",\"CMD [\\\"id\\\"]\"]}",
+	    "{\"security\":{\"import\":{\"source\":\"-\",\"repo\":\"x\","
+	    "\"changes\":[\"USER root\",\"CMD [\\\"id\\\"]\"]},"
+	    "\"user\":\"root\",\"cmd\":[\"id\"]}}");
+	EXPECT("image.import", NULL, "{\"fromSrc\":\"http://h/x.tar\"}",
+	    "{\"security\":{\"import\":{\"source\":\"http://h/x.tar\""
+	    "}}}");
 }
 
 TEST(nothing_to_say)
