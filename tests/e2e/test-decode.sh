@@ -127,3 +127,26 @@ test_decode_go_semantics_more() {
         '.security.privileged==true and .security.cap_add==["CAP_SYS_ADMIN"] and .security.apparmor=="unconfined" and ([.security.mounts[] | select(.type=="bind" and .source=="/" and .target=="/x")] | length==1)'
     docker rm -f "$n" >/dev/null 2>&1
 }
+
+# Class 4 (changes): every `changes` value joined with "\n" and parsed as a Dockerfile. One value
+# holds several instructions and a continuation; the image config is what the record says.
+test_decode_commit_changes() {
+    local n=dcommit-$(rand_hex) repo=dcommit-$(rand_hex) out r insp ch
+    out=$(docker create --name "$n" bb true 2>&1)
+    check_rc "a container to commit" $? "$out"
+    # "LABEL a=b\nuser root\nENTRYPOINT [\"/bin/sh\", \\\n \"-c\"]\nENV TOKEN=s3cret"
+    ch='LABEL%20a%3Db%0Auser%20root%0AENTRYPOINT%20%5B%22%2Fbin%2Fsh%22%2C%20%5C%0A%20%22-c%22%5D%0AENV%20TOKEN%3Ds3cret'
+    out=$(curl -s -w '\n%{http_code}' --unix-socket "$AUDIT_SOCK" -X POST -H 'Content-Type: application/json' \
+        -d '{}' "http://d/v1.41/commit?container=$n&repo=$repo&tag=t1&changes=$ch")
+    check_eq "commit with a multi-line changes value returns 201" "201" "$(status_of "$out")"
+    insp=$(ddirect image inspect "$repo:t1" --format '{{json .Config.User}} {{json .Config.Entrypoint}} {{json .Config.Labels}}' 2>&1)
+    check_eq "dockerd: user root, entrypoint [/bin/sh -c], label a=b" '"root" ["/bin/sh","-c"] {"a":"b"}' "$insp"
+    r=$(rec1 "$(req_filter container.commit ".request.query.repo==\"$repo\"")")
+    jq_check "record: changes split into instructions" "$r" \
+        '.security.commit.changes==["LABEL a=b","USER root","ENTRYPOINT [\"/bin/sh\",  \"-c\"]","ENV TOKEN=[redacted]"]'
+    jq_check "record: user root, entrypoint [/bin/sh,-c], env name TOKEN" "$r" \
+        '.security.user=="root" and .security.entrypoint==["/bin/sh","-c"] and (.security.env_names|index("TOKEN"))!=null'
+    check_not "record never holds the ENV value" grep -q s3cret <<<"$(printf '%s' "$r" | jq -c .security)"
+    ddirect rmi "$repo:t1" >/dev/null 2>&1
+    docker rm -f "$n" >/dev/null 2>&1
+}
