@@ -15,6 +15,7 @@ struct extract_doubt;
 
 /* Write member "security":{...} for actions whose body carries settings:
  * container.create, container.update, container.exec.create, exec.start,
+ * container.start (API < 1.24), image.import (changes),
  * volume.create, network.create, network.connect, plugin.pull,
  * plugin.upgrade, service.create, service.update, swarm.init, swarm.join,
  * image.build (query), container.commit (query and body).  Writes nothing
@@ -45,12 +46,25 @@ struct extract_doubt;
  * DriverConfig.Name, null if unset) and, when their driver options bind a
  * host path (o containing "bind" plus device), "device":<path>,"bind":true.
  *
+ * The HostConfig is moby's ContainerConfigWrapper's: the "HostConfig"
+ * object, or with none (absent or null) the top-level fields, and then
+ * "host_config_from":"top_level" comes first (dockerd v20.10-v26 uses
+ * them; v27+ ignores them: over-reporting).
+ *
+ * container.start with api_version below 1.24 and a body that sets a
+ * HostConfig: "host_config_from" ("HostConfig" or "top_level") and the
+ * HostConfig keys above, all present (dockerd v20.10-v24 replaces the
+ * container's HostConfig with it).
+ *
  * Other actions write only the fields present:
  *   container.exec.create: exec{cmd[],user,tty,privileged,env_names[],workdir}
  *   exec.start: exec{detach,tty}
  *   container.update: devices[], device_cgroup_rules[], restart_policy
  *   container.commit: commit{container,repo,tag,changes[]}, user, cmd[],
- *     entrypoint[], env_names[]
+ *     entrypoint[], env_names[] (the body's Config with the changes'
+ *     instructions applied; changes[] as "NAME args", extract_changes.c)
+ *   image.import: import{source,repo,tag,changes[]}, and user, cmd[],
+ *     entrypoint[], env_names[] when the changes set them
  *   image.build: network_mode, build{tags[],dockerfile,remote,
  *     buildarg_names[]}
  *   volume.create: volume{driver,type,device,bind}, mounts[] (bind volumes)
