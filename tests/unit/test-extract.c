@@ -786,6 +786,25 @@ TEST(commit_changes_as_dockerfile)
 	    "}}}");
 }
 
+/* exec create and update under the same key rules as create */
+TEST(exec_and_update_key_rules)
+{
+	char *got;
+
+	got = sec("container.exec.create", "{\"Env\":[\"A=1\"],"
+	    "\"Env\":[null,\"B=2\"],\"\\u0045nv\\u0131\":[\"C=3\"],"
+	    "\"User\":\"root\",\"User\":null}", NULL);
+	ASSERT_STREQ(got, "{\"security\":{\"exec\":{\"user\":\"root\","
+	    "\"env_names\":[\"A\",\"B\"]}}}");
+	free(got);
+	EXPECT("container.update", "{\"RestartPolicy\":{\"Name\":\"always\"},"
+	    "\"RestartPol\\u0131cy\":{\"Name\":\"no\"}}", NULL,
+	    "{\"security\":{\"restart_policy\":\"always\"}}");
+	EXPECT("container.update", "{\"restartpolicy\":{\"Name\":\"no\"},"
+	    "\"RESTARTPOLICY\":{\"MaximumRetryCount\":3}}", NULL,
+	    "{\"security\":{\"restart_policy\":\"no\"}}");
+}
+
 TEST(nothing_to_say)
 {
 	EXPECT("container.create", NULL, NULL, "{}");
