@@ -150,3 +150,20 @@ test_decode_commit_changes() {
     ddirect rmi "$repo:t1" >/dev/null 2>&1
     docker rm -f "$n" >/dev/null 2>&1
 }
+
+# Class 4 (changes) on an image import: the same Dockerfile parsing over an empty config.
+test_decode_import_changes() {
+    local repo=dimport-$(rand_hex) out r insp ch
+    mkdir -p "$T/empty-import" && tar -cf "$T/empty.tar" -C "$T/empty-import" .
+    # "USER nobody\nCMD [\"id\"]" in one value
+    ch='USER%20nobody%0ACMD%20%5B%22id%22%5D'
+    out=$(curl -s -w '\n%{http_code}' --unix-socket "$AUDIT_SOCK" -X POST -H 'Content-Type: application/x-tar' \
+        --data-binary "@$T/empty.tar" "http://d/v1.41/images/create?fromSrc=-&repo=$repo&tag=t1&changes=$ch")
+    check_eq "import with a multi-line changes value returns 200" "200" "$(status_of "$out")"
+    insp=$(ddirect image inspect "$repo:t1" --format '{{json .Config.User}} {{json .Config.Cmd}}' 2>&1)
+    check_eq "dockerd: user nobody, cmd [id]" '"nobody" ["id"]' "$insp"
+    r=$(rec1 "$(req_filter image.import ".request.query.repo==\"$repo\"")")
+    jq_check "record: import changes, user nobody, cmd [id]" "$r" \
+        '.security.import.changes==["USER nobody","CMD [\"id\"]"] and .security.import.source=="-" and .security.user=="nobody" and .security.cmd==["id"]'
+    ddirect rmi "$repo:t1" >/dev/null 2>&1
+}
