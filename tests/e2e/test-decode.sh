@@ -167,3 +167,21 @@ test_decode_import_changes() {
         '.security.import.changes==["USER nobody","CMD [\"id\"]"] and .security.import.source=="-" and .security.user=="nobody" and .security.cmd==["id"]'
     ddirect rmi "$repo:t1" >/dev/null 2>&1
 }
+
+# Class 4 (changes): USER expands $VAR from earlier ENV (dockerd's shell word processing).
+test_decode_commit_user_expansion() {
+    local n=dcu-$(rand_hex) repo=dcu-$(rand_hex) out r insp
+    out=$(docker create --name "$n" bb true 2>&1)
+    check_rc "a container to commit" $? "$out"
+    # "ENV G=daemon\nUSER \"$G\":${G}"
+    out=$(curl -s -w '\n%{http_code}' --unix-socket "$AUDIT_SOCK" -X POST -H 'Content-Type: application/json' \
+        -d '{}' "http://d/v1.41/commit?container=$n&repo=$repo&tag=t1&changes=ENV%20G%3Ddaemon%0AUSER%20%22%24G%22%3A%24%7BG%7D")
+    check_eq "commit returns 201" "201" "$(status_of "$out")"
+    insp=$(ddirect image inspect "$repo:t1" --format '{{json .Config.User}}' 2>&1)
+    check_eq "dockerd: user daemon:daemon" '"daemon:daemon"' "$insp"
+    r=$(rec1 "$(req_filter container.commit ".request.query.repo==\"$repo\"")")
+    jq_check "record: user daemon:daemon, nothing uncertain" "$r" \
+        '.security.user=="daemon:daemon" and (.security.uncertain // [])==[]'
+    ddirect rmi "$repo:t1" >/dev/null 2>&1
+    docker rm -f "$n" >/dev/null 2>&1
+}
