@@ -202,6 +202,39 @@ void	extract__devices(struct extract__out *o, const struct extract__view *v);
 void	extract__security_opt(struct extract__out *o,
 	    const struct extract__view *hc);
 
+/* extract_out.c: writers shared by the per-action functions (key okey
+ * or k; nulls written only when o->nulls). */
+typedef void (*extract__put_fn)(struct jw *, const char *, size_t);
+void	extract__out_null(struct extract__out *o, const char *k);
+void	extract__out_str(struct extract__out *o, const char *k,
+	    const struct json *v);
+void	extract__out_bool(struct extract__out *o, const char *k,
+	    const struct json *v);
+void	extract__out_kv(struct jw *w, const char *k, size_t kl, const char *s,
+	    size_t n);
+void	extract__put_plain(struct jw *w, const char *s, size_t n);
+void	extract__put_env_name(struct jw *w, const char *s, size_t n);
+void	extract__put_cap(struct jw *w, const char *s, size_t n);
+void	extract__out_strs(struct extract__out *o, const char *okey,
+	    const struct extract__view *v, const char *key,
+	    extract__put_fn put);
+void	extract__out_strslice(struct extract__out *o, const char *okey,
+	    const struct extract__view *v, const char *key,
+	    extract__put_fn put);
+void	extract__out_map(struct extract__out *o, const char *okey,
+	    const struct extract__view *v, const char *key);
+void	extract__out_ports(struct extract__out *o,
+	    const struct extract__view *hc);
+/* An object member dropped again if nothing is written into it. */
+struct extract__mark {
+	size_t		len;
+	size_t		after;
+	unsigned char	nc;
+};
+void	extract__obj_open(struct jw *w, const char *key,
+	    struct extract__mark *m);
+void	extract__obj_close(struct jw *w, struct extract__mark *m);
+
 /* extract_changes.c: the `changes` query values (a string or an array
  * of strings per key, every key named exactly "changes", in order) joined
  * with "\n" into text; returns 0 when there are none. */
