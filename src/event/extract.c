@@ -5,7 +5,9 @@
  * object name and image of create-like calls.  Copies no secret: Env gives
  * names only, build args names only, volume driver options never, and URL
  * user info is replaced in every string.  Mounts and devices are in
- * extract_mounts.c, SecurityOpt in extract_secopt.c. */
+ * extract_mounts.c, SecurityOpt in extract_secopt.c, commit and import
+ * changes in extract_changes.c, the shared writers in extract_out.c. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,288 +23,182 @@ key_is(const struct json *o, size_t i, const char *k, size_t kl)
 	    kl) == 0;
 }
 
-/* ---- output helpers ---- */
-
-typedef void (*put_fn)(struct jw *, const char *, size_t);
-
-static void
-out_null(struct extract__out *o, const char *k)
-{
-	if (o->nulls)
-		jw_null(o->w, k);
-}
-
-static void
-out_str(struct extract__out *o, const char *k, const struct json *v)
-{
-	if (json_type(v) == JSON_STRING)
-		redact_write_text(o->w, k, json_str(v), json_strlen(v));
-	else
-		out_null(o, k);
-}
-
-static void
-out_bool(struct extract__out *o, const char *k, const struct json *v)
-{
-	if (json_type(v) == JSON_TRUE || json_type(v) == JSON_FALSE)
-		jw_bool(o->w, k, json_is_true(v));
-	else
-		out_null(o, k);
-}
-
-/* A member whose key may hold any bytes (map keys), string value. */
-static void
-out_kv(struct jw *w, const char *k, size_t kl, const char *s, size_t n)
-{
-	struct buf *b = w->b;
-	int rc;
-
-	if (jw_value_begin(w, NULL) != 0)
-		return;
-	if ((rc = buf_putc(b, '"')) == 0 && (rc = json_escape(b, k, kl)) == 0 &&
-	    (rc = buf_append(b, "\":\"", 3)) == 0 &&
-	    (rc = json_escape(b, s, n)) == 0)
-		rc = buf_putc(b, '"');
-	if (rc != 0 && w->err == 0)
-		w->err = rc;
-}
-
-/* Free text (commands, paths, URLs): URL user info never gets through. */
-static void
-put_plain(struct jw *w, const char *s, size_t n)
-{
-	redact_write_text(w, NULL, s, n);
-}
-
-/* Env entry: the name only, never the value. */
-static void
-put_env_name(struct jw *w, const char *s, size_t n)
-{
-	const char *eq = memchr(s, '=', n);
-
-	jw_strn(w, NULL, s, eq ? (size_t)(eq - s) : n);
-}
-
-/* Capability as moby's NormalizeLegacyCapabilities sees it: Go's
- * strings.ToUpper (which also maps U+017F to S and U+0131 to I), "ALL"
- * as is, else with a "CAP_" prefix. */
-static void
-put_cap(struct jw *w, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	struct buf b;
-	size_t i;
-	int rc;
-
-	buf_init(&b, n + 8);
-	rc = buf_append(&b, "CAP_", 4);
-	for (i = 0; i < n && rc == 0; i++) {
-		if ((unsigned)(p[i] - 'a') < 26) {
-			rc = buf_putc(&b, (char)(p[i] - 32));
-		} else if (i + 1 < n && p[i] == 0xc5 && p[i + 1] == 0xbf) {
-			rc = buf_putc(&b, 'S');
-			i++;
-		} else if (i + 1 < n && p[i] == 0xc4 && p[i + 1] == 0xb1) {
-			rc = buf_putc(&b, 'I');
-			i++;
-		} else {
-			rc = buf_putc(&b, (char)p[i]);
-		}
-	}
-	if (rc != 0)
-		jw_strn(w, NULL, s, n);
-	else if (b.len == 7 && memcmp(b.data + 4, "ALL", 3) == 0)
-		jw_strn(w, NULL, "ALL", 3);
-	else if (b.len >= 8 && memcmp(b.data + 4, "CAP_", 4) == 0)
-		jw_strn(w, NULL, b.data + 4, b.len - 4);
-	else
-		jw_strn(w, NULL, b.data, b.len);
-	buf_free(&b);
-}
-
-/* A []string field (Go's element-wise merging). */
-static void
-out_strs(struct extract__out *o, const char *okey,
-    const struct extract__view *v, const char *key, put_fn put)
-{
-	const struct json **vals;
-	size_t i, n;
-
-	if (!extract__strs(v, key, &vals, &n)) {
-		out_null(o, okey);
-		return;
-	}
-	jw_arr_begin(o->w, okey);
-	for (i = 0; i < n; i++) {
-		if (vals[i] == NULL)
-			put(o->w, "", 0);
-		else if (json_type(vals[i]) == JSON_STRING)
-			put(o->w, json_str(vals[i]), json_strlen(vals[i]));
-	}
-	jw_arr_end(o->w);
-	free(vals);
-}
-
-/* A strslice.StrSlice field (Cmd, Entrypoint, CapAdd, CapDrop): a string
- * or an array of strings, each decode replacing the whole value. */
-static void
-out_strslice(struct extract__out *o, const char *okey,
-    const struct extract__view *v, const char *key, put_fn put)
-{
-	const struct json *m = extract__last(v, key), *e;
-	size_t i;
-
-	if (json_type(m) == JSON_STRING) {
-		jw_arr_begin(o->w, okey);
-		put(o->w, json_str(m), json_strlen(m));
-		jw_arr_end(o->w);
-		return;
-	}
-	if (json_type(m) != JSON_ARRAY) {
-		out_null(o, okey);
-		return;
-	}
-	jw_arr_begin(o->w, okey);
-	for (i = 0; i < json_len(m); i++) {
-		e = json_at(m, i);
-		if (json_type(e) == JSON_STRING)
-			put(o->w, json_str(e), json_strlen(e));
-		else if (json_type(e) == JSON_NULL)
-			put(o->w, "", 0);
-	}
-	jw_arr_end(o->w);
-}
-
-/* A map[string]string field as an object sorted by key. */
-static void
-out_map(struct extract__out *o, const char *okey,
-    const struct extract__view *v, const char *key)
-{
-	struct extract__ment *e;
-	size_t i, n;
-
-	if (!extract__map_collect(v, key, &e, &n)) {
-		out_null(o, okey);
-		return;
-	}
-	jw_obj_begin(o->w, okey);
-	for (i = 0; i < n; i++) {
-		if (json_type(e[i].v) == JSON_STRING)
-			out_kv(o->w, e[i].k, e[i].kl, json_str(e[i].v),
-			    json_strlen(e[i].v));
-		else if (json_type(e[i].v) == JSON_NULL)
-			out_kv(o->w, e[i].k, e[i].kl, "", 0);
-	}
-	jw_obj_end(o->w);
-	free(e);
-}
-
-/* PortBindings (map[port][]{HostIp,HostPort}) as a list sorted by port. */
-static void
-out_ports(struct extract__out *o, const struct extract__view *hc)
-{
-	struct extract__view bv;
-	const struct json *arr, *ip, *port;
-	struct extract__ment *e;
-	size_t i, k, n;
-
-	if (!extract__map_collect(hc, "PortBindings", &e, &n)) {
-		out_null(o, "port_bindings");
-		return;
-	}
-	jw_arr_begin(o->w, "port_bindings");
-	for (i = 0; i < n; i++) {
-		arr = e[i].v;
-		for (k = 0; k < json_len(arr) && json_type(arr) == JSON_ARRAY;
-		    k++) {
-			extract__view_root(&bv, json_at(arr, k), hc->nomem);
-			ip = extract__scalar(&bv, "HostIp");
-			port = extract__scalar(&bv, "HostPort");
-			jw_obj_begin(o->w, NULL);
-			jw_strn(o->w, "port", e[i].k, e[i].kl);
-			jw_strn(o->w, "host_ip", json_str(ip) ? json_str(ip) : "",
-			    json_strlen(ip));
-			jw_strn(o->w, "host_port", json_str(port) ?
-			    json_str(port) : "", json_strlen(port));
-			jw_obj_end(o->w);
-			extract__view_free(&bv);
-		}
-	}
-	jw_arr_end(o->w);
-	free(e);
-}
-
-/* Begin an object member that is dropped again if nothing is written
- * into it. */
-struct mark {
-	size_t		len;
-	size_t		after;
-	unsigned char	nc;
-};
-
-static void
-obj_open(struct jw *w, const char *key, struct mark *m)
-{
-	m->len = w->b->len;
-	m->nc = w->need_comma[w->depth];
-	jw_obj_begin(w, key);
-	m->after = w->b->len;
-}
-
-static void
-obj_close(struct jw *w, struct mark *m)
-{
-	if (w->err == 0 && w->b->len == m->after && w->depth > 0) {
-		w->depth--;
-		w->need_comma[w->depth] = m->nc;
-		w->b->len = m->len;
-		if (w->b->data != NULL)
-			w->b->data[m->len] = '\0';
-		return;
-	}
-	jw_obj_end(w);
-}
-
 /* ---- per action ---- */
+
+/* The HostConfig dockerd v20.10-v26 decodes from a create or old start
+ * body (runconfig ContainerConfigWrapper.getHostConfig): the "HostConfig"
+ * object when there is one after Go's duplicate and null rules, else the
+ * deprecated copy embedded at the top level, whose fields then ARE the
+ * HostConfig.  With both, the inner one wins and only Memory, MemorySwap,
+ * CpuShares, CpusetCpus and VolumeDriver are taken from the top when the
+ * inner is zero: of those the record uses VolumeDriver, *vdriver_top.
+ * Returns 1 when the top level is used.  v27+ ignores the top-level
+ * fields: reading them is over-reporting there, never under-reporting. */
+static int
+host_config(struct extract__view *hc, const struct extract__view *root,
+    const struct json *body, const struct json **vdriver_top)
+{
+	extract__view_field(hc, root, "HostConfig", 1);
+	*vdriver_top = NULL;
+	if (hc->n > 0) {
+		*vdriver_top = extract__scalar(root, "VolumeDriver");
+		return 0;
+	}
+	extract__view_free(hc);
+	extract__view_root(hc, body, root->nomem);
+	return 1;
+}
+
+/* The HostConfig part of the security object (create and old start), and
+ * with root set the Config fields of a create in between. */
+static void
+out_host(struct extract__out *o, const struct extract__view *hc,
+    const struct extract__view *root, const struct json *vdriver_top)
+{
+	struct extract__view lc;
+
+	extract__view_field(&lc, hc, "LogConfig", 0);
+	extract__out_bool(o, "privileged", extract__scalar(hc, "Privileged"));
+	extract__out_strslice(o, "cap_add", hc, "CapAdd", extract__put_cap);
+	extract__out_strslice(o, "cap_drop", hc, "CapDrop", extract__put_cap);
+	extract__mounts(o, hc, 1, vdriver_top);
+	extract__devices(o, hc);
+	extract__out_strs(o, "device_cgroup_rules", hc, "DeviceCgroupRules", extract__put_plain);
+	extract__out_str(o, "pid_mode", extract__scalar(hc, "PidMode"));
+	extract__out_str(o, "ipc_mode", extract__scalar(hc, "IpcMode"));
+	extract__out_str(o, "uts_mode", extract__scalar(hc, "UTSMode"));
+	extract__out_str(o, "userns_mode", extract__scalar(hc, "UsernsMode"));
+	extract__out_str(o, "network_mode", extract__scalar(hc, "NetworkMode"));
+	extract__out_str(o, "cgroupns_mode", extract__scalar(hc, "CgroupnsMode"));
+	extract__security_opt(o, hc);
+	if (root != NULL)
+		extract__out_str(o, "user", extract__scalar(root, "User"));
+	extract__out_str(o, "log_driver", extract__scalar(&lc, "Type"));
+	extract__out_map(o, "sysctls", hc, "Sysctls");
+	extract__out_bool(o, "readonly_rootfs", extract__scalar(hc, "ReadonlyRootfs"));
+	extract__out_strs(o, "group_add", hc, "GroupAdd", extract__put_plain);
+	extract__out_str(o, "runtime", extract__scalar(hc, "Runtime"));
+	extract__out_str(o, "cgroup_parent", extract__scalar(hc, "CgroupParent"));
+	extract__out_strs(o, "volumes_from", hc, "VolumesFrom", extract__put_plain);
+	extract__out_ports(o, hc);
+	extract__out_strs(o, "masked_paths", hc, "MaskedPaths", extract__put_plain);
+	extract__out_strs(o, "readonly_paths", hc, "ReadonlyPaths", extract__put_plain);
+	if (root != NULL) {
+		extract__out_strslice(o, "cmd", root, "Cmd", extract__put_plain);
+		extract__out_strslice(o, "entrypoint", root, "Entrypoint", extract__put_plain);
+		extract__out_strs(o, "env_names", root, "Env", extract__put_env_name);
+	}
+	extract__view_free(&lc);
+}
 
 static void
 sec_container_create(struct extract__out *o, const struct json *body,
     const struct json *query)
 {
-	struct extract__view root, hc, lc;
+	struct extract__view root, hc;
+	const struct json *vdriver_top;
 
 	(void)query;
 	extract__view_root(&root, body, &o->nomem);
-	extract__view_field(&hc, &root, "HostConfig", 1);
-	extract__view_field(&lc, &hc, "LogConfig", 0);
-	out_bool(o, "privileged", extract__scalar(&hc, "Privileged"));
-	out_strslice(o, "cap_add", &hc, "CapAdd", put_cap);
-	out_strslice(o, "cap_drop", &hc, "CapDrop", put_cap);
-	extract__mounts(o, &hc, 1);
-	extract__devices(o, &hc);
-	out_strs(o, "device_cgroup_rules", &hc, "DeviceCgroupRules", put_plain);
-	out_str(o, "pid_mode", extract__scalar(&hc, "PidMode"));
-	out_str(o, "ipc_mode", extract__scalar(&hc, "IpcMode"));
-	out_str(o, "uts_mode", extract__scalar(&hc, "UTSMode"));
-	out_str(o, "userns_mode", extract__scalar(&hc, "UsernsMode"));
-	out_str(o, "network_mode", extract__scalar(&hc, "NetworkMode"));
-	out_str(o, "cgroupns_mode", extract__scalar(&hc, "CgroupnsMode"));
-	extract__security_opt(o, &hc);
-	out_str(o, "user", extract__scalar(&root, "User"));
-	out_str(o, "log_driver", extract__scalar(&lc, "Type"));
-	out_map(o, "sysctls", &hc, "Sysctls");
-	out_bool(o, "readonly_rootfs", extract__scalar(&hc, "ReadonlyRootfs"));
-	out_strs(o, "group_add", &hc, "GroupAdd", put_plain);
-	out_str(o, "runtime", extract__scalar(&hc, "Runtime"));
-	out_str(o, "cgroup_parent", extract__scalar(&hc, "CgroupParent"));
-	out_strs(o, "volumes_from", &hc, "VolumesFrom", put_plain);
-	out_ports(o, &hc);
-	out_strs(o, "masked_paths", &hc, "MaskedPaths", put_plain);
-	out_strs(o, "readonly_paths", &hc, "ReadonlyPaths", put_plain);
-	out_strslice(o, "cmd", &root, "Cmd", put_plain);
-	out_strslice(o, "entrypoint", &root, "Entrypoint", put_plain);
-	out_strs(o, "env_names", &root, "Env", put_env_name);
-	extract__view_free(&lc);
+	if (host_config(&hc, &root, body, &vdriver_top))
+		jw_str(o->w, "host_config_from", "top_level");
+	out_host(o, &hc, &root, vdriver_top);
+	extract__view_free(&hc);
+	extract__view_free(&root);
+}
+
+/* Go's versions.LessThan(v, ref) (api/types/versions): dot-separated
+ * parts compared as numbers, a missing or non-numeric part is 0, a part
+ * too large for an int saturates (strconv.Atoi returns the maximum). */
+static int
+api_less(const char *v, const char *ref)
+{
+	while (*v != '\0' || *ref != '\0') {
+		int64_t a = 0, b = 0;
+		int bad = 0;
+
+		for (; *v != '\0' && *v != '.'; v++) {
+			if ((unsigned)(*v - '0') >= 10)
+				bad = 1;
+			else if (a <= (INT64_MAX - 9) / 10)
+				a = a * 10 + (*v - '0');
+			else
+				a = INT64_MAX;
+		}
+		if (bad)
+			a = 0;
+		for (; *ref != '\0' && *ref != '.'; ref++)
+			b = b * 10 + (*ref - '0');
+		if (a != b)
+			return a < b;
+		if (*v == '.')
+			v++;
+		if (*ref == '.')
+			ref++;
+	}
+	return 0;
+}
+
+/* Go's HostConfig field names (v20.10-v24, Resources included): a
+ * top-level one, even null, makes the embedded HostConfig non-nil. */
+static const char *const hostconfig_fields[] = {
+	"Binds", "ContainerIDFile", "LogConfig", "NetworkMode", "PortBindings",
+	"RestartPolicy", "AutoRemove", "VolumeDriver", "VolumesFrom",
+	"ConsoleSize", "Annotations", "CapAdd", "CapDrop", "CgroupnsMode",
+	"Dns", "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "IpcMode",
+	"Cgroup", "Links", "OomScoreAdj", "PidMode", "Privileged",
+	"PublishAllPorts", "ReadonlyRootfs", "SecurityOpt", "StorageOpt",
+	"Tmpfs", "UTSMode", "UsernsMode", "ShmSize", "Sysctls", "Runtime",
+	"Isolation", "CpuShares", "Memory", "NanoCpus", "CgroupParent",
+	"BlkioWeight", "BlkioWeightDevice", "BlkioDeviceReadBps",
+	"BlkioDeviceWriteBps", "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps",
+	"CpuPeriod", "CpuQuota", "CpuRealtimePeriod", "CpuRealtimeRuntime",
+	"CpusetCpus", "CpusetMems", "Devices", "DeviceCgroupRules",
+	"DeviceRequests", "KernelMemory", "KernelMemoryTCP",
+	"MemoryReservation", "MemorySwap", "MemorySwappiness",
+	"OomKillDisable", "PidsLimit", "Ulimits", "CpuCount", "CpuPercent",
+	"IOMaximumIOps", "IOMaximumBandwidth", "Mounts", "MaskedPaths",
+	"ReadonlyPaths", "Init",
+};
+
+static int
+has_hostconfig_field(const struct json *body)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(hostconfig_fields) /
+	    sizeof(hostconfig_fields[0]); i++)
+		if (json_get(body, hostconfig_fields[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+/* POST /v1.23/containers/{id}/start with a body: below API 1.24 dockerd
+ * v20.10-v24 (v25 with DOCKER_MIN_API_VERSION lowered) decodes it with the
+ * create wrapper and REPLACES the container's HostConfig with it
+ * (daemon/start.go setHostConfig), when getHostConfig is not nil.  From
+ * 1.24 on (and with no version: the default is newer) a body is refused.
+ * Bodies of 7 bytes or less are ignored by dockerd; no such body can name
+ * a HostConfig field. */
+static void
+sec_container_start(struct extract__out *o, const struct json *body,
+    const char *api_version)
+{
+	struct extract__view root, hc;
+	const struct json *vdriver_top;
+	int top;
+
+	if (api_version == NULL || !api_less(api_version, "1.24") ||
+	    json_type(body) != JSON_OBJECT)
+		return;
+	extract__view_root(&root, body, &o->nomem);
+	top = host_config(&hc, &root, body, &vdriver_top);
+	if (!top || has_hostconfig_field(body)) {
+		o->nulls = 1;
+		jw_str(o->w, "host_config_from", top ? "top_level" :
+		    "HostConfig");
+		out_host(o, &hc, NULL, vdriver_top);
+	}
 	extract__view_free(&hc);
 	extract__view_free(&root);
 }
@@ -312,18 +208,18 @@ sec_exec_create(struct extract__out *o, const struct json *body,
     const struct json *query)
 {
 	struct extract__view root;
-	struct mark m;
+	struct extract__mark m;
 
 	(void)query;
 	extract__view_root(&root, body, &o->nomem);
-	obj_open(o->w, "exec", &m);
-	out_strs(o, "cmd", &root, "Cmd", put_plain);	/* []string here */
-	out_str(o, "user", extract__scalar(&root, "User"));
-	out_bool(o, "tty", extract__scalar(&root, "Tty"));
-	out_bool(o, "privileged", extract__scalar(&root, "Privileged"));
-	out_strs(o, "env_names", &root, "Env", put_env_name);
-	out_str(o, "workdir", extract__scalar(&root, "WorkingDir"));
-	obj_close(o->w, &m);
+	extract__obj_open(o->w, "exec", &m);
+	extract__out_strs(o, "cmd", &root, "Cmd", extract__put_plain);	/* []string here */
+	extract__out_str(o, "user", extract__scalar(&root, "User"));
+	extract__out_bool(o, "tty", extract__scalar(&root, "Tty"));
+	extract__out_bool(o, "privileged", extract__scalar(&root, "Privileged"));
+	extract__out_strs(o, "env_names", &root, "Env", extract__put_env_name);
+	extract__out_str(o, "workdir", extract__scalar(&root, "WorkingDir"));
+	extract__obj_close(o->w, &m);
 	extract__view_free(&root);
 }
 
@@ -332,14 +228,14 @@ sec_exec_start(struct extract__out *o, const struct json *body,
     const struct json *query)
 {
 	struct extract__view root;
-	struct mark m;
+	struct extract__mark m;
 
 	(void)query;
 	extract__view_root(&root, body, &o->nomem);
-	obj_open(o->w, "exec", &m);
-	out_bool(o, "detach", extract__scalar(&root, "Detach"));
-	out_bool(o, "tty", extract__scalar(&root, "Tty"));
-	obj_close(o->w, &m);
+	extract__obj_open(o->w, "exec", &m);
+	extract__out_bool(o, "detach", extract__scalar(&root, "Detach"));
+	extract__out_bool(o, "tty", extract__scalar(&root, "Tty"));
+	extract__obj_close(o->w, &m);
 	extract__view_free(&root);
 }
 
@@ -353,9 +249,9 @@ sec_container_update(struct extract__out *o, const struct json *body,
 	extract__view_root(&root, body, &o->nomem);
 	extract__view_field(&rp, &root, "RestartPolicy", 0);
 	extract__devices(o, &root);
-	out_strs(o, "device_cgroup_rules", &root, "DeviceCgroupRules",
-	    put_plain);
-	out_str(o, "restart_policy", extract__scalar(&rp, "Name"));
+	extract__out_strs(o, "device_cgroup_rules", &root, "DeviceCgroupRules",
+	    extract__put_plain);
+	extract__out_str(o, "restart_policy", extract__scalar(&rp, "Name"));
 	extract__view_free(&rp);
 	extract__view_free(&root);
 }
@@ -398,32 +294,91 @@ q_all(struct extract__out *o, const char *okey, const struct json *q,
 				continue;
 			if (!any++)
 				jw_arr_begin(o->w, okey);
-			put_plain(o->w, json_str(e), json_strlen(e));
+			extract__put_plain(o->w, json_str(e), json_strlen(e));
 		}
 	}
 	if (any)
 		jw_arr_end(o->w);
 }
 
+/* user, cmd, entrypoint and env_names of an image config: the body's
+ * (cfg, may be NULL) with the changes' instructions (res) applied. */
+static void
+out_image_config(struct extract__out *o, const struct extract__view *cfg,
+    const struct extract__changes_out *res, int changes)
+{
+	size_t i;
+
+	if (changes && res->user != NULL)
+		jw_str(o->w, "user", res->user);
+	else if (cfg != NULL)
+		extract__out_str(o, "user", extract__scalar(cfg, "User"));
+	if (changes && res->cmd_set)
+		extract__changes_json(o, "cmd", &res->cmd);
+	else if (changes && res->cmd_reset)
+		jw_null(o->w, "cmd");
+	else if (cfg != NULL)
+		extract__out_strslice(o, "cmd", cfg, "Cmd", extract__put_plain);
+	if (changes && res->entry_set)
+		extract__changes_json(o, "entrypoint", &res->entry);
+	else if (cfg != NULL)
+		extract__out_strslice(o, "entrypoint", cfg, "Entrypoint", extract__put_plain);
+	if (changes && res->env_n > 0) {
+		jw_arr_begin(o->w, "env_names");
+		for (i = 0; i < res->env_n; i++)
+			jw_str(o->w, NULL, res->env_name[i]);
+		jw_arr_end(o->w);
+	} else if (cfg != NULL) {
+		extract__out_strs(o, "env_names", cfg, "Env", extract__put_env_name);
+	}
+}
+
+/* POST /commit: the container from the query, the body's Config as the
+ * image config, then every `changes` value as Dockerfile instructions
+ * over it (builder/dockerfile BuildFromConfig). */
 static void
 sec_container_commit(struct extract__out *o, const struct json *body,
     const struct json *query)
 {
+	struct extract__changes_out res;
 	struct extract__view root;
-	struct mark m;
+	struct extract__mark m;
+	int changes;
 
-	obj_open(o->w, "commit", &m);
-	out_str(o, "container", q_first(query, "container"));
-	out_str(o, "repo", q_first(query, "repo"));
-	out_str(o, "tag", q_first(query, "tag"));
-	q_all(o, "changes", query, "changes");
-	obj_close(o->w, &m);
 	extract__view_root(&root, body, &o->nomem);
-	out_str(o, "user", extract__scalar(&root, "User"));
-	out_strslice(o, "cmd", &root, "Cmd", put_plain);
-	out_strslice(o, "entrypoint", &root, "Entrypoint", put_plain);
-	out_strs(o, "env_names", &root, "Env", put_env_name);
+	extract__obj_open(o->w, "commit", &m);
+	extract__out_str(o, "container", q_first(query, "container"));
+	extract__out_str(o, "repo", q_first(query, "repo"));
+	extract__out_str(o, "tag", q_first(query, "tag"));
+	changes = extract__changes(o, query, &root, &res);
+	extract__obj_close(o->w, &m);
+	out_image_config(o, &root, &res, changes);
+	if (changes)
+		extract__changes_free(&res);
 	extract__view_free(&root);
+}
+
+/* POST /images/create without fromImage: an import from fromSrc ("-":
+ * the body) with the changes applied over an empty config. */
+static void
+sec_image_import(struct extract__out *o, const struct json *body,
+    const struct json *query)
+{
+	struct extract__changes_out res;
+	struct extract__mark m;
+	int changes;
+
+	(void)body;
+	extract__obj_open(o->w, "import", &m);
+	extract__out_str(o, "source", q_first(query, "fromSrc"));
+	extract__out_str(o, "repo", q_first(query, "repo"));
+	extract__out_str(o, "tag", q_first(query, "tag"));
+	changes = extract__changes(o, query, NULL, &res);
+	extract__obj_close(o->w, &m);
+	if (changes) {
+		out_image_config(o, NULL, &res, 1);
+		extract__changes_free(&res);
+	}
 }
 
 static void
@@ -432,15 +387,15 @@ sec_image_build(struct extract__out *o, const struct json *body,
 {
 	const struct json *ba = q_first(query, "buildargs");
 	struct json *args;
-	struct mark m;
+	struct extract__mark m;
 	size_t i;
 
 	(void)body;
-	out_str(o, "network_mode", q_first(query, "networkmode"));
-	obj_open(o->w, "build", &m);
+	extract__out_str(o, "network_mode", q_first(query, "networkmode"));
+	extract__obj_open(o->w, "build", &m);
 	q_all(o, "tags", query, "t");
-	out_str(o, "dockerfile", q_first(query, "dockerfile"));
-	out_str(o, "remote", q_first(query, "remote"));
+	extract__out_str(o, "dockerfile", q_first(query, "dockerfile"));
+	extract__out_str(o, "remote", q_first(query, "remote"));
 	if (ba != NULL && (args = json_parse(json_str(ba), json_strlen(ba),
 	    NULL)) != NULL) {
 		/* names only; Go's map keeps one entry per exact name */
@@ -461,7 +416,7 @@ sec_image_build(struct extract__out *o, const struct json *body,
 		}
 		json_free(args);
 	}
-	obj_close(o->w, &m);
+	extract__obj_close(o->w, &m);
 }
 
 static void
@@ -469,21 +424,21 @@ sec_network(struct extract__out *o, const struct json *body,
     const struct json *query, int connect)
 {
 	struct extract__view root;
-	struct mark m;
+	struct extract__mark m;
 
 	(void)query;
 	extract__view_root(&root, body, &o->nomem);
-	obj_open(o->w, "network", &m);
+	extract__obj_open(o->w, "network", &m);
 	if (connect) {
-		out_str(o, "container", extract__scalar(&root, "Container"));
+		extract__out_str(o, "container", extract__scalar(&root, "Container"));
 	} else {
-		out_str(o, "driver", extract__scalar(&root, "Driver"));
-		out_bool(o, "internal", extract__scalar(&root, "Internal"));
-		out_bool(o, "attachable", extract__scalar(&root, "Attachable"));
-		out_bool(o, "ingress", extract__scalar(&root, "Ingress"));
-		out_map(o, "options", &root, "Options");
+		extract__out_str(o, "driver", extract__scalar(&root, "Driver"));
+		extract__out_bool(o, "internal", extract__scalar(&root, "Internal"));
+		extract__out_bool(o, "attachable", extract__scalar(&root, "Attachable"));
+		extract__out_bool(o, "ingress", extract__scalar(&root, "Ingress"));
+		extract__out_map(o, "options", &root, "Options");
 	}
-	obj_close(o->w, &m);
+	extract__obj_close(o->w, &m);
 	extract__view_free(&root);
 }
 
@@ -528,8 +483,8 @@ sec_plugin(struct extract__out *o, const struct json *body,
 			continue;
 		extract__view_root(&el, json_at(body, i), &o->nomem);
 		jw_obj_begin(o->w, NULL);
-		out_str(o, "name", extract__scalar(&el, "Name"));
-		out_strs(o, "value", &el, "Value", put_plain);
+		extract__out_str(o, "name", extract__scalar(&el, "Name"));
+		extract__out_strs(o, "value", &el, "Value", extract__put_plain);
 		jw_obj_end(o->w);
 		extract__view_free(&el);
 	}
@@ -550,22 +505,22 @@ sec_service(struct extract__out *o, const struct json *body,
 	extract__view_field(&sc, &pr, "Seccomp", 1);
 	extract__view_field(&aa, &pr, "AppArmor", 1);
 	extract__view_field(&ld, &tt, "LogDriver", 1);
-	out_str(o, "image", extract__scalar(&cs, "Image"));
-	out_strs(o, "cap_add", &cs, "CapabilityAdd", put_cap);
-	out_strs(o, "cap_drop", &cs, "CapabilityDrop", put_cap);
-	extract__mounts(o, &cs, 0);
-	out_str(o, "seccomp", extract__scalar(&sc, "Mode"));
-	out_str(o, "apparmor", extract__scalar(&aa, "Mode"));
-	out_bool(o, "no_new_privileges", extract__scalar(&pr,
+	extract__out_str(o, "image", extract__scalar(&cs, "Image"));
+	extract__out_strs(o, "cap_add", &cs, "CapabilityAdd", extract__put_cap);
+	extract__out_strs(o, "cap_drop", &cs, "CapabilityDrop", extract__put_cap);
+	extract__mounts(o, &cs, 0, NULL);
+	extract__out_str(o, "seccomp", extract__scalar(&sc, "Mode"));
+	extract__out_str(o, "apparmor", extract__scalar(&aa, "Mode"));
+	extract__out_bool(o, "no_new_privileges", extract__scalar(&pr,
 	    "NoNewPrivileges"));
-	out_str(o, "user", extract__scalar(&cs, "User"));
-	out_strs(o, "group_add", &cs, "Groups", put_plain);
-	out_str(o, "log_driver", extract__scalar(&ld, "Name"));
-	out_map(o, "sysctls", &cs, "Sysctls");
-	out_bool(o, "readonly_rootfs", extract__scalar(&cs, "ReadOnly"));
-	out_strs(o, "cmd", &cs, "Command", put_plain);
-	out_strs(o, "args", &cs, "Args", put_plain);
-	out_strs(o, "env_names", &cs, "Env", put_env_name);
+	extract__out_str(o, "user", extract__scalar(&cs, "User"));
+	extract__out_strs(o, "group_add", &cs, "Groups", extract__put_plain);
+	extract__out_str(o, "log_driver", extract__scalar(&ld, "Name"));
+	extract__out_map(o, "sysctls", &cs, "Sysctls");
+	extract__out_bool(o, "readonly_rootfs", extract__scalar(&cs, "ReadOnly"));
+	extract__out_strs(o, "cmd", &cs, "Command", extract__put_plain);
+	extract__out_strs(o, "args", &cs, "Args", extract__put_plain);
+	extract__out_strs(o, "env_names", &cs, "Env", extract__put_env_name);
 	extract__view_free(&ld);
 	extract__view_free(&aa);
 	extract__view_free(&sc);
@@ -580,19 +535,19 @@ sec_swarm(struct extract__out *o, const struct json *body,
     const struct json *query)
 {
 	struct extract__view root;
-	struct mark m;
+	struct extract__mark m;
 
 	(void)query;
 	extract__view_root(&root, body, &o->nomem);
-	obj_open(o->w, "swarm", &m);
-	out_str(o, "listen_addr", extract__scalar(&root, "ListenAddr"));
-	out_str(o, "advertise_addr", extract__scalar(&root, "AdvertiseAddr"));
-	out_str(o, "data_path_addr", extract__scalar(&root, "DataPathAddr"));
-	out_strs(o, "remote_addrs", &root, "RemoteAddrs", put_plain);
-	out_bool(o, "force_new_cluster", extract__scalar(&root,
+	extract__obj_open(o->w, "swarm", &m);
+	extract__out_str(o, "listen_addr", extract__scalar(&root, "ListenAddr"));
+	extract__out_str(o, "advertise_addr", extract__scalar(&root, "AdvertiseAddr"));
+	extract__out_str(o, "data_path_addr", extract__scalar(&root, "DataPathAddr"));
+	extract__out_strs(o, "remote_addrs", &root, "RemoteAddrs", extract__put_plain);
+	extract__out_bool(o, "force_new_cluster", extract__scalar(&root,
 	    "ForceNewCluster"));
-	out_bool(o, "autolock", extract__scalar(&root, "AutoLockManagers"));
-	obj_close(o->w, &m);
+	extract__out_bool(o, "autolock", extract__scalar(&root, "AutoLockManagers"));
+	extract__obj_close(o->w, &m);
 	extract__view_free(&root);
 }
 
@@ -608,6 +563,7 @@ static const struct {
 	{ "exec.start",			sec_exec_start,		JSON_OBJECT },
 	{ "container.commit",		sec_container_commit,	-1 },
 	{ "image.build",		sec_image_build,	-1 },
+	{ "image.import",		sec_image_import,	-1 },
 	{ "volume.create",		sec_volume_create,	JSON_OBJECT },
 	{ "network.create",		sec_network_create,	JSON_OBJECT },
 	{ "network.connect",		sec_network_connect,	JSON_OBJECT },
@@ -649,12 +605,11 @@ extract_security(const char *action, const char *api_version,
     const struct json *body, const struct json *query,
     struct extract_doubt *doubt, struct jw *w)
 {
-	struct extract__out o = { w, 0, 0 };
-	struct mark m;
+	struct extract__out o = { w, 0, 0, doubt };
+	struct extract__mark m;
 	size_t i;
 
-	(void)api_version;
-	obj_open(w, "security", &m);
+	extract__obj_open(w, "security", &m);
 	if (action == NULL)
 		goto out;
 	if (strcmp(action, "container.create") == 0) {
@@ -662,6 +617,10 @@ extract_security(const char *action, const char *api_version,
 			goto out;
 		o.nulls = 1;
 		sec_container_create(&o, body, query);
+		goto out;
+	}
+	if (strcmp(action, "container.start") == 0) {
+		sec_container_start(&o, body, api_version);
 		goto out;
 	}
 	for (i = 0; i < sizeof(sec_actions) / sizeof(sec_actions[0]); i++) {
@@ -677,7 +636,7 @@ out:
 	if (o.nomem)
 		jw_bool(w, "incomplete", 1);
 	out_doubts(w, doubt);
-	obj_close(w, &m);
+	extract__obj_close(w, &m);
 	return doubt != NULL ? (int)doubt->n : 0;
 }
 

@@ -8,12 +8,14 @@
 #ifndef DA_EXTRACT_H
 #define DA_EXTRACT_H
 
+#include "base/buf.h"
 #include "json/json.h"
 
 struct extract_doubt;
 
 /* Write member "security":{...} for actions whose body carries settings:
  * container.create, container.update, container.exec.create, exec.start,
+ * container.start (API < 1.24), image.import (changes),
  * volume.create, network.create, network.connect, plugin.pull,
  * plugin.upgrade, service.create, service.update, swarm.init, swarm.join,
  * image.build (query), container.commit (query and body).  Writes nothing
@@ -44,12 +46,25 @@ struct extract_doubt;
  * DriverConfig.Name, null if unset) and, when their driver options bind a
  * host path (o containing "bind" plus device), "device":<path>,"bind":true.
  *
+ * The HostConfig is moby's ContainerConfigWrapper's: the "HostConfig"
+ * object, or with none (absent or null) the top-level fields, and then
+ * "host_config_from":"top_level" comes first (dockerd v20.10-v26 uses
+ * them; v27+ ignores them: over-reporting).
+ *
+ * container.start with api_version below 1.24 and a body that sets a
+ * HostConfig: "host_config_from" ("HostConfig" or "top_level") and the
+ * HostConfig keys above, all present (dockerd v20.10-v24 replaces the
+ * container's HostConfig with it).
+ *
  * Other actions write only the fields present:
  *   container.exec.create: exec{cmd[],user,tty,privileged,env_names[],workdir}
  *   exec.start: exec{detach,tty}
  *   container.update: devices[], device_cgroup_rules[], restart_policy
  *   container.commit: commit{container,repo,tag,changes[]}, user, cmd[],
- *     entrypoint[], env_names[]
+ *     entrypoint[], env_names[] (the body's Config with the changes'
+ *     instructions applied; changes[] as "NAME args", extract_changes.c)
+ *   image.import: import{source,repo,tag,changes[]}, and user, cmd[],
+ *     entrypoint[], env_names[] when the changes set them
  *   image.build: network_mode, build{tags[],dockerfile,remote,
  *     buildarg_names[]}
  *   volume.create: volume{driver,type,device,bind}, mounts[] (bind volumes)
@@ -123,11 +138,13 @@ struct extract__view {
 	int			*nomem;	/* set on allocation failure */
 };
 
-/* Output context: nulls set means absent fields are written as null. */
+/* Output context: nulls set means absent fields are written as null;
+ * doubts found while extracting go to doubt (may be NULL). */
 struct extract__out {
-	struct jw	*w;
-	int		 nulls;
-	int		 nomem;
+	struct jw		*w;
+	int			 nulls;
+	int			 nomem;
+	struct extract_doubt	*doubt;
 };
 
 /* extract_go.c.  A view is never copied by value (obj may point into it); free
@@ -171,11 +188,12 @@ struct extract__ment {
 int	extract__map_collect(const struct extract__view *v, const char *key,
 	    struct extract__ment **out, size_t *n);
 
-/* extract_mounts.c: HostConfig Binds (+ VolumeDriver) and Mounts, or a
- * ContainerSpec's Mounts, as "mounts"; volume.create's bind volumes;
- * Devices as "devices". */
+/* extract_mounts.c: HostConfig Binds (+ VolumeDriver, or vdriver_top
+ * when the HostConfig's own is empty: the wrapper's top-level copy) and
+ * Mounts, or a ContainerSpec's Mounts, as "mounts"; volume.create's bind
+ * volumes; Devices as "devices". */
 void	extract__mounts(struct extract__out *o, const struct extract__view *v,
-	    int binds);
+	    int binds, const struct json *vdriver_top);
 void	extract__volume_create(struct extract__out *o,
 	    const struct extract__view *body);
 void	extract__devices(struct extract__out *o, const struct extract__view *v);
@@ -183,5 +201,66 @@ void	extract__devices(struct extract__out *o, const struct extract__view *v);
  * from HostConfig view hc. */
 void	extract__security_opt(struct extract__out *o,
 	    const struct extract__view *hc);
+
+/* extract_out.c: writers shared by the per-action functions (key okey
+ * or k; nulls written only when o->nulls). */
+typedef void (*extract__put_fn)(struct jw *, const char *, size_t);
+void	extract__out_null(struct extract__out *o, const char *k);
+void	extract__out_str(struct extract__out *o, const char *k,
+	    const struct json *v);
+void	extract__out_bool(struct extract__out *o, const char *k,
+	    const struct json *v);
+void	extract__out_kv(struct jw *w, const char *k, size_t kl, const char *s,
+	    size_t n);
+void	extract__put_plain(struct jw *w, const char *s, size_t n);
+void	extract__put_env_name(struct jw *w, const char *s, size_t n);
+void	extract__put_cap(struct jw *w, const char *s, size_t n);
+void	extract__out_strs(struct extract__out *o, const char *okey,
+	    const struct extract__view *v, const char *key,
+	    extract__put_fn put);
+void	extract__out_strslice(struct extract__out *o, const char *okey,
+	    const struct extract__view *v, const char *key,
+	    extract__put_fn put);
+void	extract__out_map(struct extract__out *o, const char *okey,
+	    const struct extract__view *v, const char *key);
+void	extract__out_ports(struct extract__out *o,
+	    const struct extract__view *hc);
+/* An object member dropped again if nothing is written into it. */
+struct extract__mark {
+	size_t		len;
+	size_t		after;
+	unsigned char	nc;
+};
+void	extract__obj_open(struct jw *w, const char *key,
+	    struct extract__mark *m);
+void	extract__obj_close(struct jw *w, struct extract__mark *m);
+
+/* extract_changes.c: the `changes` query values (a string or an array
+ * of strings per key, every key named exactly "changes", in order) joined
+ * with "\n" into text; returns 0 when there are none. */
+int	extract__changes_text(const struct json *query, struct buf *text);
+/* Writes "changes":[...] (one "NAME args" per Dockerfile instruction, ENV
+ * values redacted) and fills res with what the instructions set over the
+ * Config view config (may be NULL): USER, CMD, ENTRYPOINT and the final
+ * Env names (config's first).  Returns 0, writing nothing, when there are
+ * no changes.  Free res with extract__changes_free. */
+#define EXTRACT_MAX_ENV 256
+struct extract__changes_out {
+	char		*user;		/* last USER, expanded; NULL if none */
+	int		 cmd_set;	/* CMD given: cmd holds the JSON array */
+	int		 cmd_reset;	/* ENTRYPOINT cleared Cmd */
+	int		 entry_set;	/* ENTRYPOINT given: entry holds it */
+	struct buf	 cmd;
+	struct buf	 entry;
+	char		*env_name[EXTRACT_MAX_ENV];
+	size_t		 env_n;
+};
+int	extract__changes(struct extract__out *o, const struct json *query,
+	    const struct extract__view *config,
+	    struct extract__changes_out *res);
+/* Writes key: the JSON array text in b. */
+void	extract__changes_json(struct extract__out *o, const char *key,
+	    const struct buf *b);
+void	extract__changes_free(struct extract__changes_out *res);
 
 #endif

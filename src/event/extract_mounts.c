@@ -223,7 +223,7 @@ put_mount_elem(struct jw *w, const struct extract__view *el)
 
 void
 extract__mounts(struct extract__out *o, const struct extract__view *v,
-    int binds)
+    int binds, const struct json *vdriver_top)
 {
 	const struct json **vals = NULL, *vdriver = NULL;
 	struct extract__view *els;
@@ -233,6 +233,8 @@ extract__mounts(struct extract__out *o, const struct extract__view *v,
 	if (binds) {
 		have_binds = extract__strs(v, "Binds", &vals, &nb);
 		vdriver = extract__scalar(v, "VolumeDriver");
+		if (json_strlen(vdriver) == 0)	/* Go's zero value */
+			vdriver = vdriver_top;
 		if (json_type(vdriver) != JSON_STRING)
 			vdriver = NULL;
 	}

@@ -117,7 +117,7 @@ key_is(const char *k, size_t kl, const char *lit)
 
 	for (i = 0; i < kl; i++)
 		if ((unsigned char)k[i] >= 0x80)
-			return json_key_match(k, kl, lit);
+			return json_key_match_wide(k, kl, lit);
 	return ieq(k, kl, lit);
 }
 
@@ -145,7 +145,7 @@ classify(const char *k, size_t kl)
 		return K_PLAIN;
 	}
 	for (i = 0; secret_keys[i].name != NULL; i++)
-		if (json_key_match(k, kl, secret_keys[i].name))
+		if (json_key_match_wide(k, kl, secret_keys[i].name))
 			return K_SECRET;
 	if (json_key_match(k, kl, "env"))
 		return K_ENV;

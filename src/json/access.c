@@ -115,11 +115,14 @@ up(unsigned c)
 	return c - 'a' < 26 ? c - 32 : c;
 }
 
-/* Go's foldName equality of name against an ASCII key of kl bytes, for a
- * name longer than the key (the non-ASCII runes that fold onto ASCII). */
+/* Go's key equality of name against an ASCII key of kl bytes, for a name
+ * longer than the key: only U+017F (long s) stands for s and U+212A
+ * (Kelvin sign) for k; every other non-ASCII rune fails (go1.19's
+ * equalFoldRight and Go >= 1.21's foldName agree on this; U+0130 and
+ * U+0131 fold onto no ASCII letter). */
 static int
 fold_eq_runes(const unsigned char *m, size_t ml, const unsigned char *k,
-    size_t kl)
+    size_t kl, int wide)
 {
 	size_t i = 0, j = 0;
 	unsigned c;
@@ -131,9 +134,9 @@ fold_eq_runes(const unsigned char *m, size_t ml, const unsigned char *k,
 		} else if (ml - i >= 2 && c == 0xc5 && m[i + 1] == 0xbf) {
 			c = 'S';		/* U+017F long s */
 			i += 2;
-		} else if (ml - i >= 2 && c == 0xc4 &&
+		} else if (wide && ml - i >= 2 && c == 0xc4 &&
 		    (m[i + 1] == 0xb0 || m[i + 1] == 0xb1)) {
-			c = 'I';		/* U+0130, U+0131 */
+			c = 'I';		/* U+0130, U+0131: wide only */
 			i += 2;
 		} else if (ml - i >= 3 && c == 0xe2 && m[i + 1] == 0x84 &&
 		    m[i + 2] == 0xaa) {
@@ -161,7 +164,8 @@ is_ascii(const char *key, size_t kl)
 }
 
 static inline int
-key_match(const char *name, size_t ml, const char *key, size_t kl, int ascii)
+key_match(const char *name, size_t ml, const char *key, size_t kl, int ascii,
+    int wide)
 {
 	const unsigned char *m = (const unsigned char *)name;
 	const unsigned char *k = (const unsigned char *)key;
@@ -176,7 +180,7 @@ key_match(const char *name, size_t ml, const char *key, size_t kl, int ascii)
 		return 1;
 	}
 	/* only the multi-byte runes that fold to ASCII make a name longer */
-	return ml > kl && ascii && fold_eq_runes(m, ml, k, kl);
+	return ml > kl && ascii && fold_eq_runes(m, ml, k, kl, wide);
 }
 
 int
@@ -187,7 +191,18 @@ json_key_match(const char *name, size_t namelen, const char *key)
 	if (name == NULL || key == NULL)
 		return 0;
 	kl = strlen(key);
-	return key_match(name, namelen, key, kl, is_ascii(key, kl));
+	return key_match(name, namelen, key, kl, is_ascii(key, kl), 0);
+}
+
+int
+json_key_match_wide(const char *name, size_t namelen, const char *key)
+{
+	size_t kl;
+
+	if (name == NULL || key == NULL)
+		return 0;
+	kl = strlen(key);
+	return key_match(name, namelen, key, kl, is_ascii(key, kl), 1);
 }
 
 static const struct json *
@@ -204,7 +219,7 @@ get_n(const struct json *v, const char *key, size_t kl)
 		if (m->keylen != kl && (m->keylen < kl ||
 		    (m->flags & JSON_F_KEY_ASCII)))
 			continue;
-		if (key_match(m->key, m->keylen, key, kl, ascii))
+		if (key_match(m->key, m->keylen, key, kl, ascii, 0))
 			return m;
 	}
 	return NULL;
@@ -226,7 +241,7 @@ json_next_match(const struct json *obj, const char *key, size_t *i)
 		if (m->keylen != kl && (m->keylen < kl ||
 		    (m->flags & JSON_F_KEY_ASCII)))
 			continue;	/* an ASCII name must have the key's length */
-		if (key_match(m->key, m->keylen, key, kl, ascii)) {
+		if (key_match(m->key, m->keylen, key, kl, ascii, 0)) {
 			*i = j;
 			return m;
 		}

@@ -1,7 +1,8 @@
 /* json.h -- a small JSON reader with Go encoding/json semantics, and a writer.
  *
  * Why not jansson or json-c: dockerd decodes request bodies with Go's
- * encoding/json, where object keys match struct fields case-insensitively and
+ * encoding/json, where object keys match struct fields case-insensitively
+ * (Go's own folding, see json_get) and
  * the LAST occurrence of a key (in document order, any letter case) wins.
  * The audit record must describe what dockerd executed, so the reader keeps
  * every member in document order, duplicates included, and json_get() applies
@@ -76,27 +77,33 @@ const struct json *json_at(const struct json *v, size_t i);
 const char	*json_key_at(const struct json *v, size_t i);
 size_t		 json_keylen_at(const struct json *v, size_t i);	/* keys may hold NUL */
 
-/* Object member by key with Go semantics: case-insensitive (ASCII and
- * simple Unicode folding as far as Go's EqualFold for ASCII keys), the last
- * matching member in document order wins.  NULL if absent or v is not an
- * object.
+/* Object member by key with Go semantics: case-insensitive as Go's
+ * encoding/json matches keys to struct fields, the last matching member in
+ * document order wins.  NULL if absent or v is not an object.
  *
  * Matching (json_key_match): for an all-ASCII key (every Docker field
- * name), a member name matches when Go >= 1.21's foldName() of both is
- * equal: ASCII letters fold, and so do the four non-ASCII runes that fold
- * onto ASCII letters, U+017F (long s) -> S, U+0131 (dotless i) -> I,
- * U+0130 (I with dot) -> I, U+212A (Kelvin sign) -> K, so that
- * {"NetworKMode":...} with a Kelvin sign is seen as dockerd sees it.  (Go
- * before 1.21 folded only s and k that way; matching more is the safe side
- * for an audit.)  For a key with non-ASCII bytes the rule is simpler:
- * same length, ASCII letters compared case-insensitively, every other byte
- * exactly.
+ * name), a member name matches when it has the key's letters in any ASCII
+ * case, its other bytes equal, except that U+017F (long s) may stand for
+ * an s and U+212A (Kelvin sign) for a k: {"NetworKMode":...} with a Kelvin
+ * sign is NetworkMode to dockerd.  Nothing else folds: U+0130 and U+0131
+ * (dotted and dotless I) do NOT match I, so {"Prıvileged":false} is an
+ * unknown key that leaves Privileged alone.  go1.19 (equalFoldRight) and
+ * Go >= 1.21 (foldName, the smallest rune of each SimpleFold orbit) accept
+ * exactly these keys (reference/moby-decoding.md section 2).  Keys are
+ * compared after unescaping ("\u0050rivileged" is Privileged).  For a
+ * key with non-ASCII bytes the rule is simpler: same length, ASCII
+ * letters compared case-insensitively, every other byte exactly.
  *
  * Last-wins is Go's rule for scalars.  A repeated key holding an object or
  * array is decoded INTO what the earlier one built, and null leaves a
  * bool or string alone: event/extract.h replays those rules for fields. */
 const struct json *json_get(const struct json *v, const char *key);
 int		 json_key_match(const char *name, size_t namelen,
+		    const char *key);
+/* json_key_match, and U+0130/U+0131 also stand for an i: Go >= 1.21's
+ * fold of every rune whose orbit reaches an ASCII letter.  Not what
+ * dockerd matches; for redaction, where matching more is the safe side. */
+int		 json_key_match_wide(const char *name, size_t namelen,
 		    const char *key);
 /* For loops over every member matching key (duplicates, case variants):
  * the first member at index >= *i that matches, with *i set to its index;

@@ -56,9 +56,11 @@ static const char run_security[] =
     "\"readonly_paths\":null,\"cmd\":[\"sh\"],\"entrypoint\":null,"
     "\"env_names\":[\"SECRET\"]}}";
 
-/* {<security member, if any>} for action/body/query (NULL: none). */
+/* {<security member, if any>} for action/body/query (NULL: none), with
+ * the API version of the path (NULL: none) and doubts collected in d. */
 static char *
-sec(const char *action, const char *body, const char *query)
+sec_v(const char *action, const char *api, const char *body,
+    const char *query, struct extract_doubt *d)
 {
 	char err[DA_ERRLEN];
 	struct json *b = NULL, *q = NULL;
@@ -72,7 +74,7 @@ sec(const char *action, const char *body, const char *query)
 	buf_init(&out, BUF_UNLIMITED);
 	jw_init(&w, &out);
 	jw_obj_begin(&w, NULL);
-	extract_security(action, NULL, b, q, NULL, &w);
+	extract_security(action, api, b, q, d, &w);
 	jw_obj_end(&w);
 	ASSERT_EQ(w.err, 0);
 	ASSERT_EQ(w.depth, 0);
@@ -86,6 +88,12 @@ sec(const char *action, const char *body, const char *query)
 		json_free(chk);
 	}
 	return buf_steal(&out, NULL);
+}
+
+static char *
+sec(const char *action, const char *body, const char *query)
+{
+	return sec_v(action, NULL, body, query, NULL);
 }
 
 #define EXPECT(action, body, query, want) do {				\
@@ -130,7 +138,8 @@ TEST(cli_privileged_run)
 TEST(minimal_create_has_every_key)
 {
 	EXPECT("container.create", "{\"Image\":\"bb\"}", NULL,
-	    "{\"security\":{\"privileged\":null,\"cap_add\":null,"
+	    "{\"security\":{\"host_config_from\":\"top_level\","
+	    "\"privileged\":null,\"cap_add\":null,"
 	    "\"cap_drop\":null,\"mounts\":null,\"devices\":null,"
 	    "\"device_cgroup_rules\":null,\"pid_mode\":null,\"ipc_mode\":null,"
 	    "\"uts_mode\":null,\"userns_mode\":null,\"network_mode\":null,"
@@ -236,7 +245,7 @@ TEST(go_case_and_duplicates)
 	FIELD("{\"HostConfig\":{\"\\u017fecurityOpt\":[\"seccomp=unconfined\"]}}",
 	    "seccomp", "\"unconfined\"");
 	FIELD("{\"HostConfig\":{\"Pr\\u0131vileged\":true}}", "privileged",
-	    "true");
+	    "null");
 	FIELD("{\"HostConfig\":{\"Priv\\u00edleged\":true}}", "privileged",
 	    "null");
 	/* wrong JSON types are Go decode errors: never reported as set */
@@ -420,7 +429,8 @@ TEST(update_commit_build)
 	    "\"changes\":\"USER root\",\"changes\":[\"CMD sh\"],\"pause\":\"1\"}",
 	    "{\"security\":{\"commit\":{\"container\":\"c1\",\"repo\":\"evil/img\","
 	    "\"tag\":\"v1\",\"changes\":[\"USER root\",\"CMD sh\"]},"
-	    "\"user\":\"root\",\"cmd\":[\"sh\"],\"env_names\":[\"DB_PASSWORD\"]}}");
+	    "\"user\":\"root\",\"cmd\":[\"/bin/sh\",\"-c\",\"sh\"],"
+	    "\"env_names\":[\"DB_PASSWORD\"]}}");
 	EXPECT("image.build", NULL,
 	    "{\"t\":\"app:1\",\"t\":\"app:latest\",\"networkmode\":\"host\","
 	    "\"networkmode\":\"none\",\"dockerfile\":\"Dockerfile.x\","
@@ -519,6 +529,280 @@ TEST(service_create)
 	    "\"args\":[\"-g\",\"daemon off;\"],\"env_names\":[\"PASS\"]}}");
 	free(got);
 	EXPECT("service.update", "{\"Name\":\"web\"}", NULL, "{}");
+}
+
+/* Issue 10 class 1: moby's ContainerConfigWrapper embeds a deprecated
+ * HostConfig at the top level; with no "HostConfig" (or a null one) its
+ * fields are the HostConfig (v20.10-v26). */
+TEST(top_level_hostconfig_fields)
+{
+	char *got;
+
+	got = sec("container.create", "{\"Image\":\"bb\",\"Privileged\":true,"
+	    "\"Binds\":[\"/:/host\"],\"CapAdd\":\"sys_admin\",\"PidMode\":"
+	    "\"host\",\"IpcMode\":\"host\",\"UTSMode\":\"host\",\"UsernsMode\":"
+	    "\"host\",\"NetworkMode\":\"host\",\"CgroupnsMode\":\"host\","
+	    "\"Devices\":[{\"PathOnHost\":\"/dev/sda\"}],\"SecurityOpt\":"
+	    "[\"seccomp:unconfined\"],\"Sysctls\":{\"kernel.shm_rmid_forced\":"
+	    "\"1\"},\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/etc\","
+	    "\"Target\":\"/e\"}],\"User\":\"root\"}", NULL);
+	ASSERT_CONTAINS(got, "{\"security\":{\"host_config_from\":\"top_level\","
+	    "\"privileged\":true,\"cap_add\":[\"CAP_SYS_ADMIN\"],"
+	    "\"cap_drop\":null,\"mounts\":[{\"type\":\"bind\",\"source\":\"/\","
+	    "\"target\":\"/host\",\"rw\":true},{\"type\":\"bind\",\"source\":"
+	    "\"/etc\",\"target\":\"/e\",\"rw\":true}],\"devices\":[\"/dev/sda\"],"
+	    "\"device_cgroup_rules\":null,\"pid_mode\":\"host\",\"ipc_mode\":"
+	    "\"host\",\"uts_mode\":\"host\",\"userns_mode\":\"host\","
+	    "\"network_mode\":\"host\",\"cgroupns_mode\":\"host\",\"seccomp\":"
+	    "\"unconfined\",");
+	ASSERT_CONTAINS(got, "\"user\":\"root\"");
+	ASSERT_CONTAINS(got, "\"sysctls\":{\"kernel.shm_rmid_forced\":\"1\"}");
+	free(got);
+	/* HostConfig null (after Go's duplicate rules) is no HostConfig */
+	FIELD("{\"Privileged\":true,\"HostConfig\":null}", "privileged", "true");
+	FIELD("{\"HostConfig\":{\"PidMode\":\"host\"},\"Privileged\":true,"
+	    "\"hostconfig\":null}", "privileged", "true");
+	FIELD("{\"HostConfig\":{\"PidMode\":\"host\"},\"Privileged\":true,"
+	    "\"hostconfig\":null}", "pid_mode", "null");
+	/* with both, the inner one wins: top-level Privileged is dropped */
+	FIELD("{\"HostConfig\":{},\"Privileged\":true}", "privileged", "null");
+	FIELD("{\"Privileged\":true,\"HostConfig\":null,\"HostConfig\":{}}",
+	    "privileged", "null");
+	FIELD("{\"Binds\":[\"/:/h\"],\"HostConfig\":{\"Binds\":[\"/x:/x\"]}}",
+	    "mounts", "[{\"type\":\"bind\",\"source\":\"/x\",\"target\":\"/x\","
+	    "\"rw\":true}]");
+	/* ... except VolumeDriver (and resources) when the inner is zero */
+	FIELD("{\"VolumeDriver\":\"rexray\",\"HostConfig\":{\"Binds\":"
+	    "[\"v:/d\"],\"VolumeDriver\":\"\"}}", "mounts",
+	    "[{\"type\":\"volume\",\"source\":\"v\",\"target\":\"/d\",\"rw\":true,"
+	    "\"driver\":\"rexray\"}]");
+	FIELD("{\"VolumeDriver\":\"rexray\",\"HostConfig\":{\"Binds\":"
+	    "[\"v:/d\"],\"VolumeDriver\":\"local\"}}", "mounts",
+	    "[{\"type\":\"volume\",\"source\":\"v\",\"target\":\"/d\",\"rw\":true,"
+	    "\"driver\":\"local\"}]");
+	/* a HostConfig present: no marker */
+	got = sec("container.create", "{\"HostConfig\":{}}", NULL);
+	ASSERT_NOT_CONTAINS(got, "host_config_from");
+	free(got);
+	/* Go's key rules hold at the top level too */
+	FIELD("{\"privileged\":true,\"Pr\\u0131vileged\":false}", "privileged",
+	    "true");
+	FIELD("{\"\\u0050rivileged\":true}", "privileged", "true");
+	FIELD("{\"\\u017fecurityOpt\":[\"apparmor=unconfined\"]}", "apparmor",
+	    "\"unconfined\"");
+}
+
+/* Issue 10 class 2: only U+017F (s) and U+212A (k) fold onto ASCII
+ * letters in Go; U+0130/U+0131 do not, so those keys are unknown fields
+ * that leave the real ones alone. */
+TEST(go_exact_key_folding)
+{
+	FIELD("{\"HostConfig\":{\"Privileged\":true,\"Pr\\u0131vileged\":false}}",
+	    "privileged", "true");
+	FIELD("{\"HostConfig\":{\"Privileged\":true,\"PR\\u0130VILEGED\":false}}",
+	    "privileged", "true");
+	/* "HostConfıg":null does not erase the HostConfig */
+	FIELD("{\"HostConfig\":{\"Privileged\":true},\"HostConf\\u0131g\":null}",
+	    "privileged", "true");
+	FIELD("{\"HostConfig\":{\"Binds\":[\"/:/h\"]},\"HostConf\\u0131g\":null}",
+	    "mounts", "[{\"type\":\"bind\",\"source\":\"/\",\"target\":\"/h\","
+	    "\"rw\":true}]");
+	/* Kelvin and long s still fold */
+	FIELD("{\"HostConfig\":{\"NetworkMode\":\"bridge\","
+	    "\"Networ\\u212aMode\":\"host\"}}", "network_mode", "\"host\"");
+	EXPECT("container.exec.create", "{\"Privileged\":true,"
+	    "\"Pr\\u0131vileged\":false,\"\\u0130ser\":\"1\",\"User\":\"root\"}",
+	    NULL, "{\"security\":{\"exec\":{\"user\":\"root\","
+	    "\"privileged\":true}}}");
+	EXPECT("container.exec.create", "{\"Privileged\":false,"
+	    "\"\\u0070rivileged\":true,\"U\\u017fer\":\"root\"}",
+	    NULL, "{\"security\":{\"exec\":{\"user\":\"root\","
+	    "\"privileged\":true}}}");
+}
+
+/* Issue 10 class 7: below API 1.24 a start body is a HostConfig that
+ * replaces the container's (dockerd v20.10-v24). */
+TEST(old_api_start_body)
+{
+	char *got;
+
+	got = sec_v("container.start", "1.23", "{\"Binds\":[\"/etc:/hostetc\"],"
+	    "\"CapAdd\":[\"SYS_ADMIN\"],\"PidMode\":\"host\"}", NULL, NULL);
+	ASSERT_CONTAINS(got, "{\"security\":{\"host_config_from\":\"top_level\","
+	    "\"privileged\":null,\"cap_add\":[\"CAP_SYS_ADMIN\"],\"cap_drop\":null,"
+	    "\"mounts\":[{\"type\":\"bind\",\"source\":\"/etc\",\"target\":"
+	    "\"/hostetc\",\"rw\":true}],");
+	ASSERT_CONTAINS(got, "\"pid_mode\":\"host\"");
+	ASSERT_NOT_CONTAINS(got, "\"user\"");	/* Config is not applied */
+	ASSERT_NOT_CONTAINS(got, "\"cmd\"");
+	free(got);
+	got = sec_v("container.start", "1.12", "{\"HostConfig\":{\"Privileged\":"
+	    "true},\"Privileged\":false}", NULL, NULL);
+	ASSERT_CONTAINS(got, "{\"security\":{\"host_config_from\":\"HostConfig\","
+	    "\"privileged\":true,");
+	free(got);
+	/* Go's version compare: 1.023 is 1.23, 1.23.9 is below 1.24 */
+	got = sec_v("container.start", "1.023", "{\"Privileged\":true}", NULL,
+	    NULL);
+	ASSERT_CONTAINS(got, "\"privileged\":true");
+	free(got);
+	got = sec_v("container.start", "1.23.9", "{\"Privileged\":true}", NULL,
+	    NULL);
+	ASSERT_CONTAINS(got, "\"privileged\":true");
+	free(got);
+	/* 1.24 and later, or no version (the default): the body is refused */
+	got = sec_v("container.start", "1.24", "{\"Privileged\":true}", NULL,
+	    NULL);
+	ASSERT_STREQ(got, "{}");
+	free(got);
+	got = sec_v("container.start", "1.41", "{\"Privileged\":true}", NULL,
+	    NULL);
+	ASSERT_STREQ(got, "{}");
+	free(got);
+	got = sec_v("container.start", NULL, "{\"Privileged\":true}", NULL, NULL);
+	ASSERT_STREQ(got, "{}");
+	free(got);
+	got = sec_v("container.start", "1.24.0", "{\"Privileged\":true}", NULL,
+	    NULL);
+	ASSERT_STREQ(got, "{}");
+	free(got);
+	/* no HostConfig field at all: getHostConfig is nil, nothing applied */
+	got = sec_v("container.start", "1.23", "{\"Image\":\"bb\",\"x\":1}",
+	    NULL, NULL);
+	ASSERT_STREQ(got, "{}");
+	free(got);
+	/* a null field still makes the embedded HostConfig non-nil: the
+	 * container's HostConfig is replaced by an empty one */
+	got = sec_v("container.start", "1.23", "{\"Privileged\":null}", NULL,
+	    NULL);
+	ASSERT_CONTAINS(got, "\"host_config_from\":\"top_level\","
+	    "\"privileged\":null");
+	free(got);
+	got = sec_v("container.start", "1.23", NULL, NULL, NULL);
+	ASSERT_STREQ(got, "{}");
+	free(got);
+}
+
+/* Issue 10 item 4: the rest of reference/moby-decoding.md sections 2
+ * and 7, each as dockerd 20.10.24 decodes it. */
+TEST(moby_decoding_semantics)
+{
+	/* duplicate HostConfig objects merge (struct pointer reused) */
+	FIELD("{\"HostConfig\":{\"Privileged\":true},\"HostConfig\":{\"Binds\":"
+	    "[\"/:/h\"]}}", "privileged", "true");
+	/* arrays of objects merge per index */
+	FIELD("{\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/\","
+	    "\"Target\":\"/h\"}],\"Mounts\":[{\"Target\":\"/x\"}]}}", "mounts",
+	    "[{\"type\":\"bind\",\"source\":\"/\",\"target\":\"/x\",\"rw\":true}]");
+	FIELD("{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/\","
+	    "\"Target\":\"/h\"}],\"Mounts\":[{\"Target\":\"/x\"}]}", "mounts",
+	    "[{\"type\":\"bind\",\"source\":\"/\",\"target\":\"/x\",\"rw\":true}]");
+	/* maps merge across duplicates; a key repeated inside one replaces */
+	FIELD("{\"HostConfig\":{\"Sysctls\":{\"a\":\"1\"},\"Sysctls\":{\"b\":"
+	    "\"2\",\"b\":\"3\"}}}", "sysctls", "{\"a\":\"1\",\"b\":\"3\"}");
+	/* null: bools and strings kept, pointers/slices/maps reset */
+	FIELD("{\"HostConfig\":{\"PidMode\":\"host\",\"PidMode\":null}}",
+	    "pid_mode", "\"host\"");
+	FIELD("{\"HostConfig\":{\"Sysctls\":{\"a\":\"1\"},\"Sysctls\":null}}",
+	    "sysctls", "null");
+	FIELD("{\"HostConfig\":{\"CapAdd\":[\"ALL\"],\"CapAdd\":null}}",
+	    "cap_add", "null");
+	/* strslice takes a bare string */
+	FIELD("{\"HostConfig\":{\"CapAdd\":\"SYS_ADMIN\"}}", "cap_add",
+	    "[\"CAP_SYS_ADMIN\"]");
+	FIELD("{\"Entrypoint\":\"/bin/sh\"}", "entrypoint", "[\"/bin/sh\"]");
+	/* keys unescaped before matching */
+	FIELD("{\"HostConfig\":{\"\\u0050rivileged\":true}}", "privileged",
+	    "true");
+	/* strings.ToUpper: U+0131 -> I, U+017F -> S */
+	FIELD("{\"HostConfig\":{\"CapAdd\":[\"\\u017fys_adm\\u0131n\","
+	    "\"cap_net_raw\",\"all\"]}}", "cap_add",
+	    "[\"CAP_SYS_ADMIN\",\"CAP_NET_RAW\",\"ALL\"]");
+	/* security-opt with ':' */
+	FIELD("{\"HostConfig\":{\"SecurityOpt\":[\"seccomp:unconfined\"]}}",
+	    "seccomp", "\"unconfined\"");
+	FIELD("{\"HostConfig\":{\"SecurityOpt\":[\"apparmor:unconfined\"]}}",
+	    "apparmor", "\"unconfined\"");
+	/* type mismatches fail the call: never reported as set */
+	FIELD("{\"HostConfig\":{\"Privileged\":1}}", "privileged", "null");
+}
+
+/* Issue 10 class 4 (changes): dockerd joins every `changes` value with
+ * "\n" and parses the text as a Dockerfile. */
+TEST(commit_changes_as_dockerfile)
+{
+	struct extract_doubt d = { { NULL }, 0 };
+	char *got;
+
+	/* several instructions in one value, a continuation, a comment,
+	 * names in any case (U+212A is k to strings.ToLower), the query as an
+	 * array (query rendering with repeated keys) */
+	got = sec("container.commit", "{\"User\":\"app\",\"Env\":[\"A=1\"]}",
+	    "{\"container\":\"c1\",\"changes\":[\"LABEL a=b\\nuser root\","
+	    "\"# a comment\\nENTRYPOINT [\\\"/bin/sh\\\", \\\\\\n  \\\"-c\\\"]\","
+	    "\"ENV TOKEN=s3cret X=\\\"y z\\\"\\nWOR\\u212aDIR /root\"]}");
+	ASSERT_STREQ(got, "{\"security\":{\"commit\":{\"container\":\"c1\","
+	    "\"changes\":[\"LABEL a=b\",\"USER root\","
+	    "\"ENTRYPOINT [\\\"/bin/sh\\\",   \\\"-c\\\"]\","
+	    "\"ENV TOKEN=[redacted] X=[redacted]\",\"WORKDIR /root\"]},"
+	    "\"user\":\"root\",\"cmd\":null,\"entrypoint\":[\"/bin/sh\",\"-c\"],"
+	    "\"env_names\":[\"A\",\"TOKEN\",\"X\"]}}");
+	ASSERT_NOT_CONTAINS(got, "s3cret");
+	free(got);
+	/* repeated keys (the older query rendering) join the same way; a
+	 * value ending in the escape character continues into the next */
+	EXPECT("container.commit", NULL, "{\"changes\":\"USER \\\\\","
+	    "\"changes\":\"root\"}", "{\"security\":{\"commit\":{"
+	    "\"changes\":"
+	    "[\"USER root\"]},\"user\":\"root\"}}");
+	/* the escape directive changes the continuation character */
+	EXPECT("container.commit", NULL, "{\"changes\":\"# escape=`\\nUSER `\\n"
+	    "  nobody\\nCMD echo hi\"}", "{\"security\":{\"commit\":{"
+	    "\"changes\":"
+	    "[\"USER nobody\",\"CMD echo hi\"]},\"user\":\"nobody\","
+	    "\"cmd\":[\"/bin/sh\",\"-c\",\"echo hi\"]}}");
+	/* USER expands $VAR from the body's Env and earlier ENV */
+	EXPECT("container.commit", "{\"Env\":[\"U=daemon\"]}",
+	    "{\"changes\":[\"ENV G=root\",\"USER ${U}:$G\"]}",
+	    "{\"security\":{\"commit\":{"
+	    "\"changes\":[\"ENV G=[redacted]\","
+	    "\"USER ${U}:$G\"]},\"user\":\"daemon:root\","
+	    "\"env_names\":[\"U\",\"G\"]}}");
+	/* shell syntax the record does not follow: a doubt */
+	got = sec_v("container.commit", NULL, NULL,
+	    "{\"changes\":\"USER ${U:-root}\"}", &d);
+	ASSERT_CONTAINS(got, "\"uncertain\":[\"commit changes: USER uses shell "
+	    "syntax the record does not expand\"]");
+	ASSERT_EQ(d.n, 1);
+	free(got);
+	/* import: the same over an empty config */
+	EXPECT("image.import", NULL, "{\"fromSrc\":\"-\",\"repo\":\"x\","
+	    "\"changes\":[\"USER root\",\"CMD [\\\"id\\\"]\"]}",
+	    "{\"security\":{\"import\":{\"source\":\"-\",\"repo\":\"x\","
+	    "\"changes\":[\"USER root\",\"CMD [\\\"id\\\"]\"]},"
+	    "\"user\":\"root\",\"cmd\":[\"id\"]}}");
+	EXPECT("image.import", NULL, "{\"fromSrc\":\"http://h/x.tar\"}",
+	    "{\"security\":{\"import\":{\"source\":\"http://h/x.tar\""
+	    "}}}");
+}
+
+/* exec create and update under the same key rules as create */
+TEST(exec_and_update_key_rules)
+{
+	char *got;
+
+	got = sec("container.exec.create", "{\"Env\":[\"A=1\"],"
+	    "\"Env\":[null,\"B=2\"],\"\\u0045nv\\u0131\":[\"C=3\"],"
+	    "\"User\":\"root\",\"User\":null}", NULL);
+	ASSERT_STREQ(got, "{\"security\":{\"exec\":{\"user\":\"root\","
+	    "\"env_names\":[\"A\",\"B\"]}}}");
+	free(got);
+	EXPECT("container.update", "{\"RestartPolicy\":{\"Name\":\"always\"},"
+	    "\"RestartPol\\u0131cy\":{\"Name\":\"no\"}}", NULL,
+	    "{\"security\":{\"restart_policy\":\"always\"}}");
+	EXPECT("container.update", "{\"restartpolicy\":{\"Name\":\"no\"},"
+	    "\"RESTARTPOLICY\":{\"MaximumRetryCount\":3}}", NULL,
+	    "{\"security\":{\"restart_policy\":\"no\"}}");
 }
 
 TEST(nothing_to_say)
