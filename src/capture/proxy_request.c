@@ -18,6 +18,7 @@
 #include "capture/callmark.h"
 #include "capture/inflight.h"
 #include "capture/proxy_int.h"
+#include "capture/query.h"
 #include "journal/journal.h"
 #include "json/json.h"
 #include "policy/policy.h"
@@ -29,6 +30,7 @@ px_call_reset(struct conn *c)
 
 	buf_free(&k->path);
 	buf_free(&k->query);
+	buf_free(&k->target);
 	buf_free(&k->ua);
 	buf_free(&k->headers);
 	buf_free(&k->body);
@@ -52,7 +54,8 @@ call_begin(struct conn *c)
 	k->t0 = clock_mono_ns();
 	k->outcome = "pending";
 	buf_init(&k->path, PX_PATH_MAX);
-	buf_init(&k->query, 64 * 1024);
+	buf_init(&k->query, BUF_UNLIMITED);
+	buf_init(&k->target, BUF_UNLIMITED);
 	buf_init(&k->ua, 1024);
 	buf_init(&k->headers, 16 * 1024);
 	buf_init(&k->body, BUF_UNLIMITED);
@@ -385,7 +388,10 @@ parse_head(struct conn *c)
 	    px->cfg.level_read;
 	k->req_remaining = k->rqf.chunked ? 0 : k->rqf.length;
 	k->req_bytes = k->rqf.chunked ? -1 : k->rqf.length;
-	if ((k->rqf.chunked || k->rqf.length > 0) && is_json_body(&h) &&
+	/* a JSON body, or an urlencoded form whose values dockerd reads
+	 * before the query's (capture/query.h) */
+	if ((k->rqf.chunked || k->rqf.length > 0) && (is_json_body(&h) ||
+	    (k->body_kind & ~QUERY_CT_UNSURE) == QUERY_BODY_FORM) &&
 	    px->cfg.body_limit > 0) {
 		c->rq = RQ_BODY_BUFFER;
 		c->head_start = clock_mono_ns();	/* body deadline */
