@@ -505,8 +505,12 @@ actions_classify_form(const char *method, const char *target,
 {
 	size_t g;
 
-	if (classify(method, target, target_len, body != NULL ? body : "",
-	    body_len, m, &g) == NULL)
+	/* ParseForm reads a body for these methods only */
+	if (method == NULL || (strcmp(method, "POST") != 0 &&
+	    strcmp(method, "PUT") != 0 && strcmp(method, "PATCH") != 0))
+		body = NULL;
+	if (classify(method, target, target_len, body, body_len, m,
+	    &g) == NULL)
 		set_unknown(method, m);
 }
 
