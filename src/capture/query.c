@@ -219,12 +219,14 @@ query_render(const char *action, const struct form *f, struct buf *out)
 	}
 	/* group by key, keeping r.Form order inside a group; then order
 	 * the groups by their first pair */
-	qsort(pairs, n, sizeof(*pairs), by_key);
+	if (n > 0)
+		qsort(pairs, n, sizeof(*pairs), by_key);
 	for (size_t i = 0; i < n; i++)
 		pairs[i].first = i > 0 && pairs[i].kn == pairs[i - 1].kn &&
 		    memcmp(pairs[i].k, pairs[i - 1].k, pairs[i].kn) == 0 ?
 		    pairs[i - 1].first : pairs[i].idx;
-	qsort(pairs, n, sizeof(*pairs), by_first);
+	if (n > 0)
+		qsort(pairs, n, sizeof(*pairs), by_first);
 
 	jw_init(&w, out);
 	jw_obj_begin(&w, NULL);
