@@ -120,3 +120,26 @@ test_link_removal() {
     jq_check "recorded as container.delete of \"$web2/al2\"" "$r" '.action=="container.delete"'
     ddirect rm -f "$web" "$web2" "$db" >/dev/null 2>&1
 }
+
+test_version_and_repeated_names() {
+    local r out n
+    # dockerd compares versions part by part as integers: 1.041 is 1.41
+    out=$(q_curl GET "/v1.041/version")
+    check_contains "dockerd accepts /v1.041/ (1.041 == 1.41)" '"ApiVersion"' "$out"
+    r=$(rec1 '.kind=="api" and .stage=="request" and .request.path=="/v1.041/version"')
+    jq_check "recorded as system.version with api_version 1.041" "$r" \
+        '.action=="system.version" and .request.api_version=="1.041"'
+
+    # images/get reads every "names" value
+    n=qn$(rand_hex)
+    ddirect tag bb:latest "$n:a" >/dev/null
+    ddirect tag bb:latest "$n:b" >/dev/null
+    q_curl GET "/v1.41/images/get?names=$n:a&names=$n:b" -o "$T/$n.tar"
+    out=$(tar -xOf "$T/$n.tar" manifest.json 2>&1)
+    jq_check "dockerd exported both names" "$out" \
+        '[.[].RepoTags[]] | (index("'"$n"':a")!=null and index("'"$n"':b")!=null)'
+    r=$(rec1 "$(req_filter image.get_all)")
+    jq_check "request.query.names lists both" "$r" '.request.query.names==["'"$n"':a","'"$n"':b"]'
+    ddirect rmi "$n:a" "$n:b" >/dev/null 2>&1
+    rm -f "$T/$n.tar"
+}
