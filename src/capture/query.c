@@ -232,7 +232,7 @@ query_render(const char *action, const struct form *f, struct buf *out)
 	jw_obj_begin(&w, NULL);
 	for (size_t i = 0; i < n; ) {
 		size_t j = i + 1, mark = out->len;
-		int need = w.need_comma[w.depth];
+		int depth = w.depth, need = w.need_comma[depth];
 
 		while (j < n && pairs[j].first == pairs[i].first)
 			j++;
@@ -241,7 +241,8 @@ query_render(const char *action, const struct form *f, struct buf *out)
 			/* no room: drop this key, close what fitted */
 			out->len = mark;
 			out->data[mark] = '\0';
-			w.need_comma[w.depth] = (unsigned char)need;
+			w.depth = depth;	/* an array may have been open */
+			w.need_comma[depth] = (unsigned char)need;
 			w.err = 0;
 			rc = -1;
 			break;

@@ -210,6 +210,12 @@ TEST(render_bounded)
 	ASSERT_EQ(query_render("x", &f, &b), -1);
 	ASSERT_STREQ(b.data, "{}");
 	buf_free(&b);
+	/* out of room inside a repeated key's array: that key is dropped */
+	f = fq(NULL, "a=1&b=2&b=3333333&c=4");
+	buf_init(&b, 18);
+	ASSERT_EQ(query_render("x", &f, &b), -1);
+	ASSERT_STREQ(b.data, "{\"a\":\"1\"}");
+	buf_free(&b);
 }
 
 TEST(body_kind_like_go)
