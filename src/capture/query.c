@@ -273,6 +273,9 @@ static const char why_body_unseen[] =
     "would override the query's";
 static const char why_multipart[] =
     "multipart/form-data body: dockerd reads parameters from it";
+static const char why_build_form[] =
+    "form body on /build: dockerd parses it after peeking at up to 4 KiB "
+    "of it, so its parameters may differ from the whole body's";
 static const char why_ct[] =
     "Content-Type parameters: whether dockerd reads the form body is "
     "not certain";
@@ -317,6 +320,10 @@ query_record(const struct query_call *qc, struct route_match *rm,
 	    (strcmp(rm->action, "image.build") == 0 ||
 	    strcmp(rm->action, "build.cancel") == 0))
 		extract_doubt_add(doubt, why_multipart);
+	/* postBuild peeks at the body (bufio, up to 4 KiB) before its
+	 * first FormValue parses it: the parser starts at an unknown cut */
+	if (kind == QUERY_BODY_FORM && strcmp(rm->action, "image.build") == 0)
+		extract_doubt_add(doubt, why_build_form);
 	if ((qc->body_kind & QUERY_CT_UNSURE) && kind == QUERY_BODY_FORM)
 		extract_doubt_add(doubt, why_ct);
 }

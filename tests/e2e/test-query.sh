@@ -143,3 +143,29 @@ test_version_and_repeated_names() {
     ddirect rmi "$n:a" "$n:b" >/dev/null 2>&1
     rm -f "$T/$n.tar"
 }
+
+test_build_multipart_body_flagged() {
+    local out r n f
+    n=qb$(rand_hex)
+    f=$T/$n.body
+    # /build never calls ParseForm: its first r.FormValue parses a multipart/form-data body
+    # and appends its values after the query's, so "remote" can sit in the body.  postBuild
+    # has already peeked at the body (a bufio.Reader: up to 4 KiB), so the parts must follow
+    # a preamble longer than that, which the multipart reader skips.
+    "$PY" - "$f" "$n" <<'PYEOF'
+import sys
+path, n = sys.argv[1], sys.argv[2]
+pre = ("x" * 62 + "\r\n") * 100
+body = (pre + "--qbnd\r\nContent-Disposition: form-data; name=\"remote\"\r\n\r\n"
+        "http://localhost:1/" + n + ".tar\r\n--qbnd--\r\n")
+open(path, "w").write(body)
+PYEOF
+    out=$(q_curl POST "/v1.41/build?t=$n:1" -H 'Content-Type: multipart/form-data; boundary=qbnd' \
+        --data-binary "@$f")
+    check_contains "dockerd read remote from the multipart body (it tried to fetch it)" \
+        "localhost:1/$n.tar" "$out"
+    r=$(rec1 "$(req_filter image.build ".request.query.t==\"$n:1\"")")
+    jq_check "the record says it could not read that body (security.uncertain)" "$r" \
+        '(.security.uncertain // [])|map(test("multipart"))|any'
+    rm -f "$f"
+}

@@ -329,6 +329,18 @@ TEST(record_multipart_build)
 	ASSERT_EQ(d.n, 1);
 	ASSERT_CONTAINS(d.reason[0], "multipart");
 	buf_free(&b);
+
+	/* an urlencoded body on /build is read after a peek of up to 4 KiB:
+	 * shown, but in doubt */
+	qc.body_kind = QUERY_BODY_FORM;
+	qc.body = "remote=x";
+	qc.body_len = 8;
+	qc.body_unseen = 0;
+	record(&qc, &rm, &b, &d);
+	ASSERT_STREQ(b.data, "{\"remote\":\"x\",\"t\":\"a\"}");
+	ASSERT_EQ(d.n, 1);
+	ASSERT_CONTAINS(d.reason[0], "form body on /build");
+	buf_free(&b);
 }
 
 TEST(record_no_query)
