@@ -12,7 +12,7 @@
 # listens on a socket of its own), otherwise a private dockerd started here with all its state
 # under the demo directory. Everything the demo makes lives in $DEMO_DIR (/run/dockaudit-demo).
 # All three capture lines run in the one dockaudit process: the proxy, the daemon's events
-# (--events) and, with the private engine (started after dockaudit with
+# (on by default) and, with the private engine (started after dockaudit with
 # --authorization-plugin), the AuthZ plugin, which flags a call made past the proxy.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -141,7 +141,7 @@ trap cleanup_on_error EXIT
 say "dockaudit init + run"
 run "$DA" init --journal "$J" --verification-key-out "$DEMO_DIR/k0.key"
 RUN_CMD=("$DA" run --listen "unix://$SOCK" --backend "unix://$BACKEND" --journal "$J"
-    --socket-mode 0660 --socket-group docker --events)
+    --socket-mode 0660 --socket-group docker)
 [ $OWN_ENGINE = 1 ] && RUN_CMD+=(--authz-socket "unix://$PSOCK")
 printf '\033[2m$ %s &\033[0m\n' "$(quote "${RUN_CMD[@]}")"
 setsid "${RUN_CMD[@]}" >"$DEMO_DIR/dockaudit.log" 2>&1 </dev/null &
@@ -251,7 +251,7 @@ else
     echo
     echo "To run dockaudit yourself in the foreground (Ctrl-C stops it):"
     if [ "$OWN_ENGINE" -eq 1 ]; then
-        echo "    $DA run --listen unix://$SOCK --backend unix:///run/dockaudit-demo/engine.sock --journal $J --events --authz-socket unix://$PSOCK &"
+        echo "    $DA run --listen unix://$SOCK --backend unix:///run/dockaudit-demo/engine.sock --journal $J --authz-socket unix://$PSOCK &"
         echo "    dockerd --data-root /var/lib/dockaudit-demo/root --exec-root /run/dockaudit-demo/exec -H unix:///run/dockaudit-demo/engine.sock --storage-driver vfs --iptables=false --ip-masq=false --bridge=none --authorization-plugin=$PLUGIN"
         echo "(dockaudit first: dockerd refuses to start while its AuthZ plugin is missing)"
     else

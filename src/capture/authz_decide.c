@@ -20,9 +20,11 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "capture/authz_int.h"
+#include "capture/bodyread.h"
 #include "capture/inflight.h"
 #include "capture/proxy.h"
 #include "event/record.h"
+#include "http/http.h"
 #include "journal/journal.h"
 #include "json/json.h"
 #include "policy/policy.h"
@@ -118,19 +120,17 @@ seen_mark(struct authz *a, const char *id, int64_t t_ms, unsigned flag)
 	return 0;
 }
 
-static int
-is_json_type(const char *ct, size_t n)
-{
-	size_t k = 0;
-
-	while (k < n && ct[k] != ';' && ct[k] != ' ')
-		k++;
-	return k == 16 && strncasecmp(ct, "application/json", 16) == 0;
-}
-
-/* 1 when dockerd acts on a body the plugin was not shown: 1 MiB or more
- * (Content-Length says so), or no Content-Length (chunked, whatever its
- * size: the plugin cannot tell) on a body-bearing call. */
+/* 1 when dockerd acts on a body the plugin was not shown:
+ * - 1 MiB or more (Content-Length says so): dockerd skips such bodies; on
+ *   a route that decodes JSON whatever Content-Type the plugin sees (it
+ *   sees the LAST header, dockerd judges the FIRST), elsewhere when Go
+ *   reads the type as JSON (http_media_type_is) or there is none;
+ * - any size on a mutating route whose JSON body carries settings:
+ *   dockerd showed no body, so Go did not read the first Content-Type as
+ *   application/json, and v20.10 decodes the swarm, checkpoint and plugin
+ *   bodies anyway (not /auth: upstream dockerd never shows its body);
+ * - no Content-Length (chunked, whatever its size: the plugin cannot
+ *   tell) on a body-bearing call. */
 static int
 body_invisible(const struct az_call *c, const char **why)
 {
@@ -138,22 +138,82 @@ body_invisible(const struct az_call *c, const char **why)
 	const char *cl = authz_msg_header(&c->m, "Content-Length", &cll);
 	const char *ct = authz_msg_header(&c->m, "Content-Type", &ctl);
 	long long len = cl ? atoll(cl) : -1;
+	unsigned br = bodyread_route(c->rm.action, c->rm.api_version);
+	int mutating = (c->rm.flags & ROUTE_MUTATING) != 0;
 
 	if (c->m.has_req_body)
 		return 0;
-	if (cl != NULL && len >= BODY_OMITTED_AT && (ct == NULL ||
-	    is_json_type(ct, ctl))) {
+	if (cl != NULL && len >= BODY_OMITTED_AT && ((br & BR_JSON) ||
+	    ct == NULL || http_media_type_is(ct, ctl, "application/json") !=
+	    HTTP_MT_OTHER)) {
 		*why = "the request body is 1 MiB or more, which dockerd does "
 		    "not show AuthZ plugins";
 		return 1;
 	}
-	if (cl == NULL && (c->rm.flags & ROUTE_MUTATING) &&
-	    policy_body_bearing(c->rm.action)) {
+	if (cl != NULL && len > 0 && mutating && (br & BR_SETTINGS)) {
+		*why = "the request body is not application/json to Go, so "
+		    "dockerd did not show it to AuthZ plugins, on a route "
+		    "that decodes JSON";
+		return 1;
+	}
+	if (cl == NULL && mutating && (policy_body_bearing(c->rm.action) ||
+	    (br & BR_SETTINGS))) {
 		*why = "the request body is chunked or empty, which dockerd "
 		    "does not show AuthZ plugins";
 		return 1;
 	}
 	return 0;
+}
+
+/* Doubts the plugin sees on its own (the proxy adds the same ones to
+ * the record of a call it forwarded). */
+static void
+visible_doubts(struct az_call *c)
+{
+	size_t cll = 0, ctl = 0;
+	const char *cl = authz_msg_header(&c->m, "Content-Length", &cll);
+	const char *ct = authz_msg_header(&c->m, "Content-Type", &ctl);
+	unsigned br = bodyread_route(c->rm.action, c->rm.api_version);
+	int has_body = c->m.has_req_body || (cl != NULL && atoll(cl) > 0);
+
+	if (!(c->rm.flags & ROUTE_MUTATING) || !has_body)
+		return;
+	if (br & BR_UNKNOWN)
+		extract_doubt_add(&c->doubt, DOUBT_UNKNOWN_ROUTE);
+	if ((br & BR_MULTIPART) && ct != NULL && http_media_type_is(ct, ctl,
+	    "multipart/form-data") != HTTP_MT_OTHER)
+		extract_doubt_add(&c->doubt, DOUBT_MULTIPART);
+}
+
+/* Why the record of this call is unsure ("" when it is not): the plugin's
+ * own doubts, and for a proxied call those the proxy recorded. */
+static size_t
+uncertain_reasons(const struct az_call *c, const struct inflight *inf,
+    char *out, size_t len)
+{
+	size_t n = 0, o = 0;
+
+	out[0] = '\0';
+	if (!(c->rm.flags & ROUTE_MUTATING))
+		return 0;
+	for (size_t i = 0; i < c->doubt.n && o < len; i++, n++)
+		o += (size_t)snprintf(out + o, len - o, "%s%s", o ? "; " : "",
+		    c->doubt.reason[i]);
+	if (inf != NULL && inf->security != NULL && o + 2 < len) {
+		struct json *sec = json_parse(inf->security, inf->security_len,
+		    NULL);
+		size_t k;
+
+		if (o > 0) {
+			o += (size_t)snprintf(out + o, len - o, "; ");
+		}
+		k = bodyread_uncertain(sec, out + o, len - o);
+		if (k == 0 && o >= 2)
+			out[o - 2] = '\0';	/* the "; " was for nothing */
+		n += k;
+		json_free(sec);
+	}
+	return n;
 }
 
 static void
@@ -238,15 +298,26 @@ decide_request(struct authz *a, struct az_call *c, struct authz_decision *d)
 	const char *blind_why = NULL, *uname, *lname;
 	int enforce = pol != NULL && pol->enforce, blind, mutating;
 	struct json *sec = NULL;
-	char msg[512] = "", id[37] = "";
+	char msg[512] = "", id[37] = "", unsure[400];
+	size_t nunsure;
 	struct buf detail;
 	uint64_t ticket = 0;
 
 	mutating = (c->rm.flags & ROUTE_MUTATING) != 0;
 	if (c->reason == NULL)
 		inf = inflight_get(c->cm.id);
+	blind = body_invisible(c, &blind_why);
+	/* The proxy vouches only for a body it held whole and extracted,
+	 * and only in this process (the in-flight table). */
+	if (blind && c->reason == NULL && c->cm.has_body && inf != NULL &&
+	    inf->body_whole)
+		blind = 0;
+	if (blind && mutating)
+		extract_doubt_add(&c->doubt, blind_why);
+	visible_doubts(c);
 	az_security(c, c->m.has_req_body ? NULL : inf ? inf->security : NULL,
 	    inf ? inf->security_len : 0);
+	nunsure = uncertain_reasons(c, inf, unsure, sizeof(unsure));
 	if (inf != NULL) {
 		snprintf(c->user, sizeof(c->user), "%s", inf->user);
 		snprintf(c->login_user, sizeof(c->login_user), "%s",
@@ -257,12 +328,6 @@ decide_request(struct authz *a, struct az_call *c, struct authz_decision *d)
 	uname = c->user[0] ? c->user : NULL;
 	lname = c->login_user[0] ? c->login_user : NULL;
 
-	blind = body_invisible(c, &blind_why);
-	/* The proxy vouches only for a body it held whole and extracted,
-	 * and only in this process (the in-flight table). */
-	if (blind && c->reason == NULL && c->cm.has_body && inf != NULL &&
-	    inf->body_whole)
-		blind = 0;
 	if (!blind && c->body_invalid && mutating && c->m.has_req_body) {
 		blind = 1;
 		blind_why = "the request body is not JSON dockaudit can audit";
@@ -292,6 +357,12 @@ decide_request(struct authz *a, struct az_call *c, struct authz_decision *d)
 		d->allow = 0;
 		a->st.denied_blind++;
 		policy_detail(&detail, "enforce", "body-not-visible", msg);
+	} else if (enforce && nunsure > 0) {
+		snprintf(msg, sizeof(msg), "dockaudit policy: this call cannot "
+		    "be recorded exactly as dockerd would read it (%s); denied",
+		    unsure);
+		d->allow = 0;
+		policy_detail(&detail, "enforce", "uncertain", msg);
 	} else if (rule != NULL) {
 		policy_message(rule, msg, sizeof(msg));
 		policy_detail(&detail, "observe", rule->name, msg);
@@ -336,6 +407,11 @@ decide_request(struct authz *a, struct az_call *c, struct authz_decision *d)
 	}
 	az_record_alert(a, "dockaudit.authz.bypass", "Docker API call "
 	    "bypassed the dockaudit proxy", "high", id, c->reason, c);
+	/* (a proxied call's uncertain alert is the proxy's) */
+	if (nunsure > 0)
+		az_record_alert(a, "dockaudit.record.uncertain", "The record "
+		    "may not say everything dockerd will do with this call",
+		    "high", id, unsure, c);
 	/* remember it for its AuthZRes */
 	a->ring[a->ring_next].key = call_key(c);
 	memcpy(a->ring[a->ring_next].id, id, sizeof(id));

@@ -13,6 +13,7 @@
 #include "capture/callmark.h"
 #include "daemon/loop.h"
 #include "event/actions.h"
+#include "event/extract.h"
 
 #define AZ_SEEN_SLOTS	(1u << 16)
 #define AZ_SEEN_PROBE	32
@@ -66,6 +67,7 @@ struct az_call {
 	struct json		*body;		/* parsed RequestBody or NULL */
 	int			 body_invalid;
 	char			 user[64], login_user[64];
+	struct extract_doubt	 doubt;		/* security.uncertain */
 };
 
 /* authz_record.c */

@@ -13,6 +13,7 @@
 #include "capture/proxy.h"
 #include "daemon/loop.h"
 #include "event/actions.h"
+#include "event/extract.h"
 #include "event/record.h"
 #include "http/http.h"
 
@@ -85,6 +86,8 @@ struct call {
 	int		 body_held;	/* body_sha is valid: we held all of it */
 	int		 inflight;	/* registered in capture/inflight.h */
 	int		 client_mark;	/* the client sent an X-Dockaudit-Call */
+	struct extract_doubt doubt;	/* why the record may not say what
+					 * dockerd will do (security.uncertain) */
 };
 
 struct conn {

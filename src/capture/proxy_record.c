@@ -9,9 +9,11 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "base/log.h"
+#include "capture/bodyread.h"
 #include "capture/proxy_int.h"
 #include "capture/query.h"
 #include "capture/recent.h"
+#include "event/alert.h"
 #include "event/extract.h"
 #include "event/redact.h"
 #include "journal/journal.h"
@@ -121,15 +123,17 @@ px_request_body(struct conn *c, const char *body, size_t n)
 	char err[DA_ERRLEN] = "";
 	const char *name = NULL, *image = NULL;
 	size_t used = 0;
-	struct extract_doubt doubt = { { NULL }, 0 };
 	struct jw w;
 
 	/* the parameters again, now with the body: an urlencoded form's
 	 * values come first (and are no JSON) */
 	read_query(k, (k->body_kind & ~QUERY_CT_UNSURE) == QUERY_BODY_FORM ?
 	    body : NULL, n, body == NULL && (k->truncated || k->rqf.chunked ||
-	    k->rqf.length > 0), &doubt);
-	if ((k->body_kind & ~QUERY_CT_UNSURE) == QUERY_BODY_FORM)
+	    k->rqf.length > 0), &k->doubt);
+	/* ... and not JSON, unless the route decodes its body as JSON
+	 * whatever its type (then both readings are recorded) */
+	if ((k->body_kind & ~QUERY_CT_UNSURE) == QUERY_BODY_FORM &&
+	    !(bodyread_route(k->rm.action, k->rm.api_version) & BR_JSON))
 		body = NULL;
 	if (k->query.len > 0)
 		qroot = json_parse(k->query.data, k->query.len, NULL);
@@ -139,18 +143,17 @@ px_request_body(struct conn *c, const char *body, size_t n)
 	    (root = json_parse_first(body, n, &used, err)) == NULL) {
 		k->body_invalid = 1;
 		snprintf(k->body_error, sizeof(k->body_error), "%s", err);
+		extract_doubt_add(&k->doubt, DOUBT_BODY_NOT_JSON);
 		jw_init(&w, &k->security);
 		w.depth = 1;		/* member text: "security":{...} */
-		jw_obj_begin(&w, "security");
-		jw_str(&w, "body_error", err);
-		jw_obj_end(&w);
+		bodyread_security_error(&w, err, &k->doubt);
 	} else {
 		if (body != NULL)
 			k->body_trailing = (int64_t)(n - used);
 		jw_init(&w, &k->security);
 		w.depth = 1;		/* member text: "security":{...} */
 		extract_security(k->rm.action, k->rm.api_version[0] ?
-		    k->rm.api_version : NULL, root, qroot, &doubt, &w);
+		    k->rm.api_version : NULL, root, qroot, &k->doubt, &w);
 	}
 	extract_object(k->rm.action, root, qroot, &name, &image);
 	if (name != NULL && k->obj_name[0] == '\0')
@@ -197,6 +200,37 @@ px_outcome_for(int status, const char *err, size_t errlen)
 	    memmem(err, errlen, "authorization denied", 20) != NULL)
 		return "denied";
 	return "failure";
+}
+
+/* The alert that goes with a request record the record itself is unsure
+ * of (k->doubt): written whatever the policy mode. */
+static void
+alert_uncertain(struct conn *c)
+{
+	struct proxy *px = c->px;
+	struct call *k = &c->call;
+	char reason[1024];
+	size_t o = 0;
+	struct alert al = {
+		.source = "proxy", .rule = "dockaudit.record.uncertain",
+		.title = "The record may not say everything dockerd will do "
+		    "with this call", .level = "high",
+		.tag = "attack.defense_evasion", .trigger_id = k->req_id,
+		.reason = reason, .method = k->method,
+		.method_len = strlen(k->method),
+		.path = k->path.data ? k->path.data : "",
+		.path_len = k->path.len, .action = k->rm.action,
+	};
+
+	reason[0] = '\0';
+	for (size_t i = 0; i < k->doubt.n && o < sizeof(reason); i++)
+		o += (size_t)snprintf(reason + o, sizeof(reason) - o, "%s%s",
+		    i ? "; " : "", k->doubt.reason[i]);
+	buf_reset(&px->scratch);
+	if (alert_render(&al, &px->scratch) != 0 ||
+	    jrn_submit_lazy(px->j, px->scratch.data, px->scratch.len,
+	    NULL) != 0)
+		px->st.records_dropped++;
 }
 
 int
@@ -291,5 +325,7 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 		px->st.records_dropped++;
 		return -1;
 	}
+	if (request_stage && k->doubt.n > 0)
+		alert_uncertain(c);
 	return rc;
 }

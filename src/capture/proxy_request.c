@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "capture/bodyread.h"
 #include "capture/callmark.h"
 #include "capture/inflight.h"
 #include "capture/proxy_int.h"
@@ -112,21 +113,60 @@ deny_journal(struct conn *c)
 	    "mutating calls are refused until it recovers");
 }
 
+/* The one place that decides whether the proxy holds a request's body
+ * to read it as dockerd will (1) or streams it unread (0), and notes in
+ * k->doubt what it cannot read exactly.  dockerd's side is in
+ * capture/bodyread.c (which routes decode JSON, and whether they check
+ * Content-Type first); the Content-Type is the FIRST header, read as Go's
+ * mime.ParseMediaType reads it (http/mediatype.c).  A body on a route that
+ * decodes JSON is held whatever its Content-Type: extracting what dockerd
+ * then refuses over-reports, never under-reports.  Other JSON bodies are
+ * held to be recorded.  (Form bodies, which Go's ParseForm reads, belong
+ * here too.) */
 static int
-is_json_body(const struct http_head *h)
+body_wanted(struct conn *c, const struct http_head *h)
 {
+	struct call *k = &c->call;
 	const struct http_header *ct = http_header_get(h, "Content-Type");
-	size_t n;
+	const char *ctv = ct ? ct->value : NULL;
+	size_t ctl = ct ? ct->value_len : 0;
+	unsigned br = bodyread_route(k->rm.action, k->rm.api_version);
+	int has_body = k->rqf.chunked || k->rqf.length > 0;
+	int json;
 
-	if (ct == NULL)
+	if (!has_body)
 		return 0;
-	n = ct->value_len;
-	for (size_t i = 0; i < ct->value_len; i++)
-		if (ct->value[i] == ';' || ct->value[i] == ' ') {
-			n = i;
-			break;
-		}
-	return n == 16 && strncasecmp(ct->value, "application/json", 16) == 0;
+	json = http_check_for_json(ctv, ctl, has_body);
+	if (br & BR_JSON) {
+		if ((br & BR_CT_CHECKED) && json == HTTP_MT_UNSURE)
+			extract_doubt_add(&k->doubt, DOUBT_CT_UNSURE);
+		else if ((br & BR_CT_CHECKED) && json != HTTP_MT_MATCH)
+			extract_doubt_add(&k->doubt, DOUBT_CT_NOT_JSON);
+		return 1;
+	}
+	if ((br & BR_UNKNOWN) && (k->rm.flags & ROUTE_MUTATING))
+		extract_doubt_add(&k->doubt, DOUBT_UNKNOWN_ROUTE);
+	if ((br & BR_MULTIPART) && http_media_type_is(ctv, ctl,
+	    "multipart/form-data") != HTTP_MT_OTHER)
+		extract_doubt_add(&k->doubt, DOUBT_MULTIPART);
+	/* an urlencoded form: dockerd reads its values before the query's
+	 * (capture/query.h); px_request_body reads it as a form */
+	if ((k->body_kind & ~QUERY_CT_UNSURE) == QUERY_BODY_FORM)
+		return 1;
+	return json != HTTP_MT_OTHER;
+}
+
+/* The body is not read (larger than limits.body_bytes): the record is
+ * unsure where the body carries settings. */
+static void
+body_unread(struct conn *c)
+{
+	struct call *k = &c->call;
+
+	k->truncated = 1;
+	if (bodyread_route(k->rm.action, k->rm.api_version) & BR_SETTINGS)
+		extract_doubt_add(&k->doubt, DOUBT_BODY_UNREAD);
+	px_request_body(c, NULL, 0);
 }
 
 static int
@@ -217,44 +257,62 @@ forward_now(struct conn *c)
 }
 
 /* Enforce mode without a plugin: judge the call on what we extracted.
- * Returns 1 when it was refused (answered 403 and recorded denied). */
+ * A deny rule answers 403; a call the record cannot describe exactly
+ * (k->doubt) answers 400 naming why.  Returns 1 when it was refused
+ * (answered and recorded denied). */
 static int
 policy_refuses(struct conn *c)
 {
 	const struct policy *pol = c->px->cfg.policy;
 	struct call *k = &c->call;
-	const struct policy_rule *rule;
+	const struct policy_rule *rule = NULL;
 	struct json *sec = NULL, *actor;
-	char msg[600], full[700];
+	char msg[600], full[1200];
 	const char *colon;
+	int status = 403;
 
-	if (pol == NULL || !pol->enforce || pol->nrules == 0)
+	if (pol == NULL || !pol->enforce)
 		return 0;
-	actor = json_parse(c->actor, c->actor_len, NULL);
-	if (k->security.len > 0 && (colon = memchr(k->security.data, ':',
-	    k->security.len)) != NULL)
-		sec = json_parse(colon + 1, k->security.len -
-		    (size_t)(colon + 1 - k->security.data), NULL);
-	rule = policy_match(pol, k->rm.action, sec,
-	    json_str(json_get(actor, "user")),
-	    json_str(json_get(actor, "login_user")));
-	json_free(sec);
-	json_free(actor);
-	if (rule != NULL)
+	if (pol->nrules > 0) {
+		actor = json_parse(c->actor, c->actor_len, NULL);
+		if (k->security.len > 0 && (colon = memchr(k->security.data,
+		    ':', k->security.len)) != NULL)
+			sec = json_parse(colon + 1, k->security.len -
+			    (size_t)(colon + 1 - k->security.data), NULL);
+		rule = policy_match(pol, k->rm.action, sec,
+		    json_str(json_get(actor, "user")),
+		    json_str(json_get(actor, "login_user")));
+		json_free(sec);
+		json_free(actor);
+	}
+	if (rule != NULL) {
 		policy_message(rule, msg, sizeof(msg));
-	else if (k->truncated && policy_body_bearing(k->rm.action))
-		snprintf(msg, sizeof(msg), "dockaudit policy: the request body "
-		    "is larger than limits.body_bytes, so it cannot be judged; "
-		    "denied");
-	else
+		snprintf(full, sizeof(full), "authorization denied by "
+		    "dockaudit: %s", msg);
+	} else if (k->doubt.n > 0 && (k->rm.flags & ROUTE_MUTATING)) {
+		size_t o = 0;
+
+		msg[0] = '\0';
+		for (size_t i = 0; i < k->doubt.n && o < sizeof(msg); i++)
+			o += (size_t)snprintf(msg + o, sizeof(msg) - o, "%s%s",
+			    i ? "; " : "", k->doubt.reason[i]);
+		snprintf(full, sizeof(full), "dockaudit: this call cannot be "
+		    "recorded exactly as dockerd would read it (%s); refused "
+		    "(policy.mode: enforce)", msg);
+		status = 400;
+	} else if (pol->nrules > 0 && k->truncated &&
+	    policy_body_bearing(k->rm.action)) {
+		snprintf(full, sizeof(full), "authorization denied by "
+		    "dockaudit: dockaudit policy: the request body is larger "
+		    "than limits.body_bytes, so it cannot be judged; denied");
+	} else {
 		return 0;
-	snprintf(full, sizeof(full), "authorization denied by dockaudit: %s",
-	    msg);
-	c->call.status = 403;
+	}
+	c->call.status = status;
 	c->call.responded = 1;
 	px_emit(c, "request", "denied", 1, full, strlen(full), NULL, NULL);
 	px_call_reset(c);
-	px_respond_local(c, 403, full);
+	px_respond_local(c, status, full);
 	return 1;
 }
 
@@ -338,7 +396,7 @@ parse_head(struct conn *c)
 	struct http_head h;
 	const char *why = NULL;
 	size_t skip = 0;
-	int rc, status = 400;
+	int rc, status = 400, want;
 
 	if (c->cin_fwd > 0 || c->up_head.len > 0 || c->call_active ||
 	    c->rs != RS_IDLE)
@@ -388,11 +446,13 @@ parse_head(struct conn *c)
 	    px->cfg.level_read;
 	k->req_remaining = k->rqf.chunked ? 0 : k->rqf.length;
 	k->req_bytes = k->rqf.chunked ? -1 : k->rqf.length;
-	/* a JSON body, or an urlencoded form whose values dockerd reads
-	 * before the query's (capture/query.h) */
-	if ((k->rqf.chunked || k->rqf.length > 0) && (is_json_body(&h) ||
-	    (k->body_kind & ~QUERY_CT_UNSURE) == QUERY_BODY_FORM) &&
-	    px->cfg.body_limit > 0) {
+	want = body_wanted(c, &h);
+	if (want && px->cfg.body_limit == 0) {
+		body_unread(c);
+		record_and_forward(c);
+		return 1;
+	}
+	if (want) {
 		c->rq = RQ_BODY_BUFFER;
 		c->head_start = clock_mono_ns();	/* body deadline */
 		if (k->rqf.expect_continue) {
@@ -431,9 +491,8 @@ buffer_body(struct conn *c)
 		}
 		c->cin_seen += (size_t)used;
 		if (overflow) {
-			k->truncated = 1;
 			k->req_wire = (int64_t)(c->cin_seen - k->head_len);
-			px_request_body(c, NULL, 0);
+			body_unread(c);
 			record_and_forward(c);
 			return 1;
 		}
@@ -448,8 +507,7 @@ buffer_body(struct conn *c)
 			return 1;
 		}
 	} else if ((uint64_t)k->rqf.length > limit) {
-		k->truncated = 1;
-		px_request_body(c, NULL, 0);
+		body_unread(c);
 		record_and_forward(c);
 		return 1;
 	} else if (c->cin.len - k->head_len >= (size_t)k->rqf.length) {

@@ -271,8 +271,6 @@ static const char why_form_unseen[] =
 static const char why_body_unseen[] =
     "request body not seen: under a form Content-Type its parameters "
     "would override the query's";
-static const char why_multipart[] =
-    "multipart/form-data body: dockerd reads parameters from it";
 static const char why_build_form[] =
     "form body on /build: dockerd parses it after peeking at up to 4 KiB "
     "of it, so its parameters may differ from the whole body's";
@@ -281,6 +279,22 @@ static const char why_ct[] =
     "not certain";
 static const char why_too_many[] =
     "query too large to record whole";
+
+/* Actions whose query parameters alone decide what dockerd fetches,
+ * builds or names (a form body that overrides them needs no payload of
+ * its own): where an unseen body may be such a form, that is a doubt.
+ * On the other upload routes a form body would eat the payload. */
+static int
+params_decide(const char *action)
+{
+	static const char *const a[] = { "image.pull", "image.import",
+	    "image.build", "image.tag", "image.push" };
+
+	for (size_t i = 0; i < sizeof(a) / sizeof(a[0]); i++)
+		if (strcmp(action, a[i]) == 0)
+			return 1;
+	return 0;
+}
 
 void
 query_record(const struct query_call *qc, struct route_match *rm,
@@ -313,13 +327,10 @@ query_record(const struct query_call *qc, struct route_match *rm,
 	    strcmp(qc->method, "PATCH") == 0)) {
 		if (kind == QUERY_BODY_FORM)
 			extract_doubt_add(doubt, why_form_unseen);
-		else if (qc->ct_unsure)
+		else if (qc->ct_unsure && params_decide(rm->action))
 			extract_doubt_add(doubt, why_body_unseen);
 	}
-	if (kind == QUERY_BODY_MULTIPART &&
-	    (strcmp(rm->action, "image.build") == 0 ||
-	    strcmp(rm->action, "build.cancel") == 0))
-		extract_doubt_add(doubt, why_multipart);
+	/* a multipart body on /build: capture/bodyread.c's doubt */
 	/* postBuild peeks at the body (bufio, up to 4 KiB) before its
 	 * first FormValue parses it: the parser starts at an unknown cut */
 	if (kind == QUERY_BODY_FORM && strcmp(rm->action, "image.build") == 0)

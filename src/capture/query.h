@@ -37,13 +37,16 @@ struct query_call {
 	int		 body_unseen;	/* a body may exist but is not held */
 	int		 ct_unsure;	/* the Content-Type dockerd reads is not
 					 * known (the AuthZ plugin sees only the
-					 * last of repeated headers) */
+					 * last of repeated headers): an unseen
+					 * body of image pull/import/build/tag/
+					 * push may be a form (a doubt) */
 };
 
 /* Classify the call with its form (actions_classify_form) into *rm,
  * render request.query into out (which is reset) and add to doubt what
- * cannot be known (a form body not held, a multipart body on /build).
- * doubt may be NULL. */
+ * cannot be known (a form body not held or read after a peek on /build;
+ * a multipart body on /build is capture/bodyread.c's doubt).  doubt may
+ * be NULL. */
 void	query_record(const struct query_call *qc, struct route_match *rm,
 	    struct buf *out, struct extract_doubt *doubt);
 

@@ -412,7 +412,7 @@ int
 filter_none(const struct filter *f)
 {
 	return !f->f_has_since && !f->f_has_until && f->f_user == NULL &&
-	    f->f_action == NULL && f->f_container == NULL;
+	    f->f_action == NULL && f->f_kind == NULL && f->f_container == NULL;
 }
 
 int
@@ -430,6 +430,9 @@ filter_match(const struct filter *f, const struct filter_rec *r)
 		return 0;
 	if (f->f_action != NULL &&
 	    (r->action == NULL || !filter_glob(f->f_action, r->action)))
+		return 0;
+	if (f->f_kind != NULL &&
+	    (r->kind == NULL || strcmp(f->f_kind, r->kind) != 0))
 		return 0;
 	if (f->f_user != NULL && !user_match(f, r->actor))
 		return 0;

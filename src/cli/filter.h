@@ -52,6 +52,7 @@ struct filter {
 	int64_t		 f_since, f_until;	/* ns since the epoch */
 	const char	*f_user;
 	const char	*f_action;	/* exact, or a glob with '*' */
+	const char	*f_kind;	/* api, daemon, alert, audit, seal */
 	const char	*f_container;
 	const char	*f_outcome;	/* a FILTER_OUTCOMES word */
 	/* the other names of f_container: ids it had, names it went by
@@ -84,7 +85,8 @@ int	filter_quick(const struct filter *f, const char *line, size_t len);
 /* 1 if no record filter is set: every record passes filter_match. */
 int	filter_none(const struct filter *f);
 
-/* 1 if the record passes --since, --until, --user, --action, --container. */
+/* 1 if the record passes --since, --until, --user, --action, --kind,
+ * --container. */
 int	filter_match(const struct filter *f, const struct filter_rec *r);
 
 /* --container C: if record r ties a container id to a name (a create

@@ -55,6 +55,8 @@ static const char search_help[] =
 "  --user U             actor.user or actor.login_user is U; a number also\n"
 "                       matches actor.uid or actor.loginuid\n"
 "  --action A           action is A; '*' matches any text: container.*, *.create\n"
+"  --kind K             records of kind K: api (calls), daemon (dockerd's own\n"
+"                       events), alert, audit (dockaudit itself) or seal\n"
 "  --container ID|NAME  calls on a container (id prefix of 4+ characters, or\n"
 "                       name) and calls made from inside it\n"
 "  --outcome O          calls whose outcome is O: success, failure, denied or\n"
@@ -80,6 +82,7 @@ static const struct option search_opts[] = {
 	{ "until",	required_argument,	NULL, 'u' },
 	{ "user",	required_argument,	NULL, 'U' },
 	{ "action",	required_argument,	NULL, 'a' },
+	{ "kind",	required_argument,	NULL, 'k' },
 	{ "container",	required_argument,	NULL, 'c' },
 	{ "outcome",	required_argument,	NULL, 'o' },
 	{ "format",	required_argument,	NULL, 'F' },
@@ -89,7 +92,7 @@ static const struct option search_opts[] = {
 	{ NULL,		0,			NULL, 0 }
 };
 static const char *const search_meta[] = {
-	"DIR", "T", "T", "U", "A", "ID|NAME", "success|failure|denied|pending",
+	"DIR", "T", "T", "U", "A", "K", "ID|NAME", "success|failure|denied|pending",
 	"ndjson|table", NULL, "N", NULL
 };
 
@@ -251,6 +254,17 @@ search_args(struct search *s, int argc, char **argv)
 				return search_usage("search", "--action needs an "
 				    "action, e.g. container.create or container.*");
 			f->f_action = optarg;
+			break;
+		case 'k':
+			if (strcmp(optarg, "api") != 0 &&
+			    strcmp(optarg, "daemon") != 0 &&
+			    strcmp(optarg, "alert") != 0 &&
+			    strcmp(optarg, "audit") != 0 &&
+			    strcmp(optarg, "seal") != 0)
+				return search_usage("search", "--kind '%s' is "
+				    "not a record kind: use api, daemon, alert, "
+				    "audit or seal", optarg);
+			f->f_kind = optarg;
 			break;
 		case 'c':
 			if (optarg[0] == '\0' || strcmp(optarg, "/") == 0)

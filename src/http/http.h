@@ -100,6 +100,24 @@ long	http_chunked_feed(struct http_chunked *c, const char *p, size_t n,
 long	http_pct_decode(const char *src, size_t n, char *dst, size_t dstlen,
 	    int plus_space);
 
+/* Media types (mediatype.c), exactly as Go's mime.ParseMediaType reads a
+ * Content-Type value (go1.19: dockerd 20.10).  http_media_type_parse puts
+ * the lower-cased type ("application/json") in type and returns 0, or -1
+ * when Go returns an error; *dup_only is then set when the only error was
+ * a repeated parameter name with an equal value, which newer Go accepts. */
+int	http_media_type_parse(const char *v, size_t n, char *type,
+	    size_t typelen, int *dup_only);
+#define HTTP_MT_OTHER	0	/* another type, malformed, or absent (v NULL) */
+#define HTTP_MT_MATCH	1	/* Go reads this media type */
+#define HTTP_MT_UNSURE	2	/* go1.19 refuses it, newer Go reads it */
+/* Is v[0..n) the media type want (lower case)? */
+int	http_media_type_is(const char *v, size_t n, const char *want);
+/* dockerd's CheckForJSON on the FIRST Content-Type header (ct NULL when
+ * there is none): HTTP_MT_MATCH when it lets the body be decoded (JSON,
+ * or no Content-Type and no body), HTTP_MT_OTHER when it refuses the
+ * call, HTTP_MT_UNSURE when Go versions disagree. */
+int	http_check_for_json(const char *ct, size_t n, int has_body);
+
 /* Reason phrase for a status code we generate. */
 const char *http_reason(int status);
 

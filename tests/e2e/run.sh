@@ -23,10 +23,11 @@ export E2E_DIR ROOT DOCKAUDIT
 # The test files, in the order they run. A test is a function named test_*; they run in the
 # order they are defined.
 TEST_FILES=(
-    test-basic.sh test-risky.sh test-exec.sh test-streams.sh test-cp.sh test-netvol.sh
+    test-basic.sh test-fresh.sh test-risky.sh test-exec.sh test-streams.sh test-cp.sh test-netvol.sh
     test-routes.sh test-query.sh test-image.sh test-secrets.sh test-attribution.sh test-sdk.sh
     test-connection.sh test-hostile.sh test-search.sh test-verify.sh test-lifecycle.sh
     test-diskfull.sh test-journal-ops.sh test-events.sh test-seal.sh test-authz.sh
+    test-uncertain.sh
 )
 
 if [ "$(id -u)" -ne 0 ]; then

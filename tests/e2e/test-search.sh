@@ -8,6 +8,7 @@ test_search_filters() {
     cid=$(docker create --name "$n" bb true 2>/dev/null)
     docker start "$n" >/dev/null 2>&1
     docker rm "$n" >/dev/null 2>&1
+    docker start "$n-missing" >/dev/null 2>&1 # a failed call, so --outcome failure has one
     sleep 0.5
     all=$(recs)
 
@@ -52,15 +53,19 @@ test_search_filters() {
     out=$(_search --since "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)")
     check_eq "search --since in the future returns nothing" "" "$out"
 
-    out=$(_search --format table --action container.create)
+    out=$(_search --format table --kind api --action container.create)
     check_contains "search --format table prints a row naming the container" "$n" "$out"
     check_true "search --format table prints one line per call (create request+response -> 1 line for $n)" \
         '[ "$(printf "%s\n" "$out" | grep -c -- "$n")" -eq 1 ]' "$out"
     check_not "search --format table output is not JSON" jq -e . <<<"$(printf '%s\n' "$out" | tail -n 1)"
     check "ndjson (default): every line is one JSON object" jq -e -s 'length > 0 and all(type=="object")' <<<"$all"
-    out=$(_search --count --action container.create)
+    out=$(_search --count --kind api --action container.create)
     check_eq "search --count counts calls" \
-        "$(printf '%s\n' "$all" | jq -s '[.[] | select(.action=="container.create") | .request.id] | unique | length')" "$out"
+        "$(printf '%s\n' "$all" | jq -s '[.[] | select(.kind=="api" and .action=="container.create") | .request.id] | unique | length')" "$out"
+    out=$(_search --kind daemon --action container.create)
+    check_true "search --kind daemon: only dockerd's own records (events are on by default)" \
+        '[ -n "$out" ] && printf "%s\n" "$out" | jq -e -s "all(.kind==\"daemon\")" >/dev/null' "$out"
+    check_not "search --kind with an unknown kind is a usage error" _search --kind apis
 }
 
 test_tail() {

@@ -324,10 +324,10 @@ TEST(record_multipart_build)
 	struct extract_doubt d;
 	struct buf b;
 
+	/* the multipart doubt is bodyread.c's (the proxy and the plugin) */
 	record(&qc, &rm, &b, &d);
 	ASSERT_STREQ(rm.action, "image.build");
-	ASSERT_EQ(d.n, 1);
-	ASSERT_CONTAINS(d.reason[0], "multipart");
+	ASSERT_EQ(d.n, 0);
 	buf_free(&b);
 
 	/* an urlencoded body on /build is read after a peek of up to 4 KiB:
