@@ -18,6 +18,8 @@ static const struct {
 	{ "verify", cli_verify, "check the journal's hash chain" },
 	{ "check", cli_check, "validate a configuration file" },
 	{ "journal", cli_journal, "journal status, prune (retention)" },
+	{ "install", cli_install, "put dockaudit in front of dockerd (systemd)" },
+	{ "uninstall", cli_uninstall, "undo install, byte for byte" },
 };
 
 static void
@@ -26,7 +28,7 @@ usage(FILE *f)
 	fprintf(f, "usage: dockaudit COMMAND [options]   (dockaudit COMMAND --help)\n\n"
 	    "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].what);
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
 	fprintf(f, "\n  --version  print the version\n");
 }
 

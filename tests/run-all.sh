@@ -6,6 +6,10 @@
 #  2. builds dockaudit (make);
 #  3. unit tests (make check-unit);
 #  4. ASan/UBSan build (make asan) and its unit tests;
+#  4b. the libFuzzer targets (make fuzz, clang), FUZZ_SECONDS each (default 14;
+#     FUZZ_SECONDS=0 skips them) over a copy of their seed corpus
+#     (tests/fuzz/run.sh);
+#  4c. test-peer and test-authz under ThreadSanitizer (make tsan, clang);
 #  5. the end-to-end suite against build/dockaudit (tests/e2e/run.sh);
 #  6. the end-to-end suite again against build-asan/dockaudit (E2E_ASAN_TESTS="pattern ..."
 #     selects a subset; E2E_ASAN=0 skips it).
@@ -71,7 +75,8 @@ finish() {
 # --- 1. dependencies --------------------------------------------------------------------------
 PKGS=(gcc make pkg-config libssl-dev libyaml-dev libjansson-dev libzstd-dev
     docker.io containerd runc busybox-static python3 python3-docker
-    jq curl socat tmux haproxy util-linux bsdutils passwd procps coreutils tar)
+    jq curl socat tmux haproxy util-linux bsdutils passwd procps coreutils tar
+    clang libclang-rt-14-dev llvm)
 
 install_deps() {
     local need=() p created=0
@@ -132,6 +137,21 @@ if step "build (make asan)" make -j2 asan; then
     else
         echo "run-all: no ASan unit-test binaries in build-asan/tests"
     fi
+fi
+
+# --- 4b. fuzzing, bounded ---------------------------------------------------------------------
+if [ "${FUZZ_SECONDS:-14}" != 0 ]; then
+    note "fuzz targets (${FUZZ_SECONDS:-14} s each)"
+    timeout 900 bash tests/fuzz/run.sh "${FUZZ_SECONDS:-14}" 2>&1 | tee "$OUT/fuzz.out"
+    account "fuzz" "$OUT/fuzz.out" "${PIPESTATUS[0]}"
+fi
+
+# --- 4c. what threads share (peer caches, callmark), under ThreadSanitizer --------------------
+if command -v clang >/dev/null 2>&1 && step "build (make tsan)" make -j2 tsan; then
+    note "unit tests (TSan: test-peer, test-authz)"
+    timeout 600 sh tests/unit/run.sh build-tsan/tests/test-peer build-tsan/tests/test-authz 2>&1 |
+        sed 's/^unit:/unit-tsan:/' | tee "$OUT/unit-tsan.out"
+    account "unit (tsan)" "$OUT/unit-tsan.out" "${PIPESTATUS[0]}"
 fi
 
 # --- 5. end-to-end ----------------------------------------------------------------------------

@@ -1,6 +1,10 @@
-/* callmark.c -- make and verify the X-Dockaudit-Call header (callmark.h). */
+/* callmark.c -- make and verify the X-Dockaudit-Call header (callmark.h).
+ * The HMAC is fetched once (pthread_once) and any OpenSSL failure fails
+ * closed: no header is made, and a mark that cannot be checked (or carries
+ * an all-zero MAC) is not accepted. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -96,35 +100,57 @@ hexs(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* The HMAC implementation, fetched once for every thread (the proxy loop,
+ * the events thread and the plugin's threads all make or check marks). */
+static pthread_once_t	mac_once = PTHREAD_ONCE_INIT;
+static EVP_MAC		*mac_impl;
+static int		 mac_fail_injected;	/* tests: callmark_test_fail */
+
 static void
+mac_fetch(void)
+{
+	mac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+void
+callmark_test_fail(int on)
+{
+	__atomic_store_n(&mac_fail_injected, on, __ATOMIC_RELAXED);
+}
+
+/* HMAC-SHA256 of fields || method || " " || target into md.  0, or -1 when
+ * OpenSSL failed at any step: then md holds nothing to use (it is wiped)
+ * and the caller must fail closed -- no mark sent, no mark accepted. */
+static int
 mac_of(const char *fields, size_t flen, const char *method, size_t mlen,
     const char *target, size_t tlen, unsigned char md[32])
 {
-	EVP_MAC *mac = NULL;
 	EVP_MAC_CTX *ctx = NULL;
 	size_t outl = 0;
-	static EVP_MAC *cached;
+	int ok = 0;
+	char dig[] = "SHA256";
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string("digest", dig, 0),
+		OSSL_PARAM_construct_end()
+	};
 
-	if (cached == NULL)
-		cached = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	mac = cached;
-	memset(md, 0, 32);
-	if (mac == NULL || (ctx = EVP_MAC_CTX_new(mac)) == NULL)
-		return;
-	{
-		char dig[] = "SHA256";
-		OSSL_PARAM params[] = {
-			OSSL_PARAM_construct_utf8_string("digest", dig, 0),
-			OSSL_PARAM_construct_end()
-		};
-		if (EVP_MAC_init(ctx, mark_key, mark_keylen, params) == 1 &&
-		    EVP_MAC_update(ctx, (const unsigned char *)fields, flen) == 1 &&
-		    EVP_MAC_update(ctx, (const unsigned char *)method, mlen) == 1 &&
-		    EVP_MAC_update(ctx, (const unsigned char *)" ", 1) == 1 &&
-		    EVP_MAC_update(ctx, (const unsigned char *)target, tlen) == 1)
-			EVP_MAC_final(ctx, md, &outl, 32);
-	}
+	(void)pthread_once(&mac_once, mac_fetch);
+	if (mac_impl != NULL && mark_keylen > 0 &&
+	    !__atomic_load_n(&mac_fail_injected, __ATOMIC_RELAXED) &&
+	    (ctx = EVP_MAC_CTX_new(mac_impl)) != NULL &&
+	    EVP_MAC_init(ctx, mark_key, mark_keylen, params) == 1 &&
+	    EVP_MAC_update(ctx, (const unsigned char *)fields, flen) == 1 &&
+	    EVP_MAC_update(ctx, (const unsigned char *)method, mlen) == 1 &&
+	    EVP_MAC_update(ctx, (const unsigned char *)" ", 1) == 1 &&
+	    EVP_MAC_update(ctx, (const unsigned char *)target, tlen) == 1 &&
+	    EVP_MAC_final(ctx, md, &outl, 32) == 1 && outl == 32)
+		ok = 1;
 	EVP_MAC_CTX_free(ctx);
+	if (!ok) {
+		OPENSSL_cleanse(md, 32);
+		return -1;
+	}
+	return 0;
 }
 
 size_t
@@ -142,7 +168,10 @@ callmark_make(const char *id, int64_t t_ms, const unsigned char body_sha[32],
 		snprintf(bhex, sizeof(bhex), "-");
 	n = snprintf(out, CALLMARK_MAX, "v1;id=%s;t=%lld;b=%s;", id,
 	    (long long)t_ms, bhex);
-	mac_of(out, (size_t)n, method, mlen, target, tlen, md);
+	if (mac_of(out, (size_t)n, method, mlen, target, tlen, md) != 0) {
+		out[0] = '\0';		/* fail closed: no mark at all */
+		return 0;
+	}
 	n += snprintf(out + n, CALLMARK_MAX - (size_t)n, "m=");
 	hexs(md, 32, out + n);
 	return (size_t)n + 64;
@@ -162,6 +191,8 @@ callmark_own_call(const char *method, const char *target,
 	evt_uuid(id);
 	ml = callmark_make(id, clock_now_ns() / 1000000, NULL, method,
 	    strlen(method), target, strlen(target), mark);
+	if (ml == 0)
+		return 0;	/* no MAC: the plugin will see a bypass */
 	n = snprintf(out, CALLMARK_LINE_MAX, "%s: %.*s\r\n", CALLMARK_HEADER,
 	    (int)ml, mark);
 	return n > 0 && (size_t)n < CALLMARK_LINE_MAX ? (size_t)n : 0;
@@ -187,6 +218,16 @@ unhex(const char *s, size_t n, unsigned char *out)
 		out[i] = (unsigned char)v;
 	}
 	return 0;
+}
+
+static int
+all_zero(const unsigned char *p, size_t n)
+{
+	unsigned char acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
 }
 
 enum callmark_result
@@ -240,9 +281,10 @@ callmark_verify(const char *v, size_t vlen, const char *method, size_t mlen,
 	    unhex(p + 2, 64, got) != 0)
 		return CALLMARK_MALFORMED;
 	fl = (size_t)(mpos - v);
-	if (!callmark_enabled())
-		return CALLMARK_BAD_MAC;
-	mac_of(v, fl, method, mlen, target, tlen, md);
+	if (!callmark_enabled() || all_zero(got, 32))
+		return CALLMARK_BAD_MAC;	/* what a broken maker writes */
+	if (mac_of(v, fl, method, mlen, target, tlen, md) != 0)
+		return CALLMARK_BAD_MAC;	/* cannot check: not vouched */
 	if (CRYPTO_memcmp(md, got, 32) != 0)
 		return CALLMARK_BAD_MAC;
 	return CALLMARK_VALID;

@@ -40,7 +40,9 @@ void	callmark_key_set(const unsigned char *key, size_t len);
 int	callmark_enabled(void);
 
 /* The header value for one call; body_sha NULL writes b=-.  Returns the
- * length written (< CALLMARK_MAX). */
+ * length written (< CALLMARK_MAX), or 0 with out "" when no MAC could be
+ * computed (no key, or OpenSSL failed): then send no header at all -- the
+ * plugin records the call as a bypass, never as vouched for. */
 size_t	callmark_make(const char *id, int64_t t_ms,
 	    const unsigned char body_sha[32], const char *method, size_t mlen,
 	    const char *target, size_t tlen, char out[CALLMARK_MAX]);
@@ -54,8 +56,13 @@ size_t	callmark_make(const char *id, int64_t t_ms,
 size_t	callmark_own_call(const char *method, const char *target,
 	    char out[CALLMARK_LINE_MAX]);
 
+/* CALLMARK_VALID only for a MAC computed and matched here; a MAC that
+ * cannot be computed, or an all-zero one, is CALLMARK_BAD_MAC. */
 enum callmark_result callmark_verify(const char *value, size_t vlen,
 	    const char *method, size_t mlen, const char *target, size_t tlen,
 	    struct callmark *out);
+
+/* Tests: make every MAC computation fail as OpenSSL failing would. */
+void	callmark_test_fail(int on);
 
 #endif

@@ -168,7 +168,8 @@ write_arg(struct jw *w, const char *a, size_t n, int login, int curl)
 	if ((eq = memchr(a, '=', n)) != NULL && a[0] != '-' &&
 	    name_is_secretish(a, (size_t)(eq - a)))
 		return write_kept(w, a, (size_t)(eq - a) + 1), NEXT_NONE;
-	jw_strn(w, NULL, a, n);
+	/* --log-opt=splunk-token=x, o=addr=h,password=x, Authorization: x */
+	redact_write_message(w, NULL, a, n);
 	return NEXT_NONE;
 }
 
@@ -202,7 +203,7 @@ write_after(struct jw *w, enum next_rule rule, const char *a, size_t n)
 		write_data(w, a, n);
 		break;
 	case NEXT_NONE:
-		jw_strn(w, NULL, a, n);
+		redact_write_message(w, NULL, a, n);
 		break;
 	}
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
+#include "base/err.h"
 #include "capture/cmdline.h"
 #include "capture/peer.h"
 #include "json/json.h"
@@ -43,30 +45,43 @@ struct name_ent {
 	char		 name[64];
 };
 
+/* The proxy loop, the events thread and the AuthZ plugin's threads all
+ * render actors: every cache here is read and written under cache_lock,
+ * and callers get copies, never pointers into a cache. */
+static pthread_mutex_t	cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct name_ent user_cache[NAME_CACHE], group_cache[NAME_CACHE];
 
-/* Name of uid/gid, or "" when it has none. */
+/* Name of uid/gid into out[64], "" when it has none.  The NSS lookup runs
+ * outside the lock (it may be slow); its answer is stored under it. */
 static const char *
-cached_name(struct name_ent *cache, unsigned id, int is_group)
+cached_name(struct name_ent *cache, unsigned id, int is_group, char out[64])
 {
 	struct name_ent *e = &cache[id % NAME_CACHE];
 	char tmp[4096];
+	int hit;
 
-	if (e->used && e->id == id)
-		return e->name;
-	e->used = 1;
-	e->id = id;
-	e->name[0] = '\0';
+	pthread_mutex_lock(&cache_lock);
+	if ((hit = e->used && e->id == id))
+		memcpy(out, e->name, sizeof(e->name));
+	pthread_mutex_unlock(&cache_lock);
+	if (hit)
+		return out;
+	out[0] = '\0';
 	if (is_group) {
 		struct group gr, *res = NULL;
 		if (getgrgid_r(id, &gr, tmp, sizeof(tmp), &res) == 0 && res)
-			snprintf(e->name, sizeof(e->name), "%s", gr.gr_name);
+			snprintf(out, 64, "%s", gr.gr_name);
 	} else {
 		struct passwd pw, *res = NULL;
 		if (getpwuid_r(id, &pw, tmp, sizeof(tmp), &res) == 0 && res)
-			snprintf(e->name, sizeof(e->name), "%s", pw.pw_name);
+			snprintf(out, 64, "%s", pw.pw_name);
 	}
-	return e->name;
+	pthread_mutex_lock(&cache_lock);
+	e->used = 1;
+	e->id = id;
+	memcpy(e->name, out, sizeof(e->name));
+	pthread_mutex_unlock(&cache_lock);
+	return out;
 }
 
 /* Read up to cap-1 bytes of /proc/<pid>/<name>; returns length or -1. */
@@ -209,10 +224,14 @@ peer_container_from_cgroup(const char *text, char id[65])
 	return 0;
 }
 
+/* Signal 0 through the pidfd: ESRCH once the process is gone.  EPERM (a
+ * caller of another user, dockaudit running as run.user without CAP_KILL)
+ * means it is still there. */
 static int
 pidfd_alive(int pidfd)
 {
-	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0;
+	return syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) == 0 ||
+	    errno == EPERM;
 }
 
 static void
@@ -242,7 +261,7 @@ write_name_or_null(struct jw *w, const char *key, const char *name)
 static int
 write_proc(struct jw *w, pid_t pid, const struct stat_info *si)
 {
-	char *cmd, tty[32], cg[4096], cid[65];
+	char *cmd, tty[32], cg[4096], cid[65], name[64];
 	unsigned long loginuid = LOGINUID_UNSET, sessionid = LOGINUID_UNSET;
 	ssize_t n;
 	int trunc = 0;
@@ -252,7 +271,7 @@ write_proc(struct jw *w, pid_t pid, const struct stat_info *si)
 	    loginuid != LOGINUID_UNSET) {
 		jw_uint(w, "loginuid", loginuid);
 		write_name_or_null(w, "login_user",
-		    cached_name(user_cache, (unsigned)loginuid, 0));
+		    cached_name(user_cache, (unsigned)loginuid, 0, name));
 	} else {
 		jw_uint(w, "loginuid", LOGINUID_UNSET);
 		jw_null(w, "login_user");
@@ -332,15 +351,19 @@ static void
 actor_remember(pid_t pid, uid_t uid, gid_t gid, unsigned long long start,
     unsigned long loginuid, const char *json, size_t len)
 {
-	struct actor_ent *e = actor_slot(pid);
-	char *copy = malloc(len);
+	struct actor_ent *e;
+	char *copy = malloc(len), *old;
 
 	if (copy == NULL)
 		return;
 	memcpy(copy, json, len);
-	free(e->json);
+	pthread_mutex_lock(&cache_lock);
+	e = actor_slot(pid);
+	old = e->json;
 	*e = (struct actor_ent){ pid, uid, gid, start, loginuid,
 	    clock_mono_ns(), copy, len };
+	pthread_mutex_unlock(&cache_lock);
+	free(old);
 }
 
 int
@@ -349,6 +372,7 @@ peer_actor_json_for(pid_t pid, uid_t uid, gid_t gid, int pidfd,
 {
 	struct stat_info si, si2;
 	struct actor_ent *e;
+	char name[64];
 	unsigned long lu = LOGINUID_UNSET;
 	size_t start_len = out->len;
 	struct jw w;
@@ -359,19 +383,28 @@ peer_actor_json_for(pid_t pid, uid_t uid, gid_t gid, int pidfd,
 	if (pid > 0 && proc_stat(pid, &si2) == 0) {
 		seen = 1;
 		(void)proc_uint(pid, "loginuid", &lu);
+		int hit = 0, rc = DA_OK;
+
+		pthread_mutex_lock(&cache_lock);
 		e = actor_slot(pid);
 		if (e->json != NULL && e->pid == pid && e->uid == uid &&
 		    e->gid == gid && e->start == si2.starttime &&
-		    e->loginuid == lu && clock_mono_ns() - e->at < ACTOR_TTL_NS)
-			return buf_append(out, e->json, e->len);
+		    e->loginuid == lu && clock_mono_ns() - e->at < ACTOR_TTL_NS) {
+			hit = 1;
+			rc = buf_append(out, e->json, e->len);	/* a copy */
+		}
+		pthread_mutex_unlock(&cache_lock);
+		if (hit)
+			return rc;
 	}
 	jw_init(&w, out);
 	jw_obj_begin(&w, NULL);
 	jw_str(&w, "auth", "peercred");
 	jw_uint(&w, "uid", uid);
-	write_name_or_null(&w, "user", cached_name(user_cache, uid, 0));
+	write_name_or_null(&w, "user", cached_name(user_cache, uid, 0, name));
 	jw_uint(&w, "gid", gid);
-	write_name_or_null(&w, "group", cached_name(group_cache, gid, 1));
+	write_name_or_null(&w, "group",
+	    cached_name(group_cache, gid, 1, name));
 	jw_int(&w, "pid", pid);
 	if (pidfd < 0 && pid > 0)
 		pidfd = own_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

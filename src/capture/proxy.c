@@ -36,6 +36,7 @@ proxy_config_defaults(struct proxy_config *cfg)
 	cfg->body_limit = 4 * 1024 * 1024;
 	cfg->header_timeout_s = 30;
 	cfg->max_conns = 4096;
+	cfg->buffered_limit = (size_t)256 << 20;
 	cfg->on_failure_block = 1;
 	cfg->level_write = LEVEL_REQUEST;
 	cfg->level_read = LEVEL_METADATA;
@@ -75,6 +76,7 @@ px_conn_close(struct conn *c)
 	if (c->call_active)
 		px_call_finish(c, c->rq == RQ_TUNNEL ? "closed" : "aborted");
 	c->closed = 1;
+	px_account(c);		/* its buffers no longer count */
 	conn_unlink_waiter(c);
 	loop_del(px->loop, &c->ch);
 	close(c->ch.fd);
@@ -284,6 +286,71 @@ cin_limit(const struct conn *c)
 	return PX_STREAM_MAX;
 }
 
+/* ---- the budget for all connections' buffers (limits.buffered_bytes) ----
+ *
+ * px->st.buffered_bytes is what the connections' buffers have allocated,
+ * brought up to date by px_account after every read and every advance.
+ * While it is at or over the limit no buffer grows: a stream goes on
+ * through the room its buffers already have (at least PX_READ_MIN), so it
+ * slows down but never stops for good; a call still being read (its head,
+ * or a JSON body held for extraction) that would need more room is
+ * refused with 503 before anything of it is forwarded.  The count can
+ * pass the limit by what one read adds to one buffer. */
+
+static size_t
+held(const struct buf *b)
+{
+	return b->data != NULL ? b->cap + b->skip : 0;
+}
+
+void
+px_account(struct conn *c)
+{
+	size_t now = 0;
+
+	if (!c->closed)
+		now = held(&c->cin) + held(&c->uin) + held(&c->up_head) +
+		    held(&c->to_client) + held(&c->call.raw);
+	c->px->st.buffered_bytes += now;
+	c->px->st.buffered_bytes -= c->accounted;
+	c->accounted = now;
+}
+
+static int
+over_budget(const struct proxy *px)
+{
+	return px->cfg.buffered_limit > 0 &&
+	    px->st.buffered_bytes >= px->cfg.buffered_limit;
+}
+
+/* The most b may hold now: limit, or while over budget no more than the
+ * room it already has. */
+static size_t
+budget_limit(const struct conn *c, const struct buf *b, size_t limit)
+{
+	size_t room;
+
+	if (!over_budget(c->px))
+		return limit;
+	room = held(b) > PX_READ_MIN ? held(b) : PX_READ_MIN;
+	return room < limit ? room : limit;
+}
+
+static size_t
+client_limit(const struct conn *c)
+{
+	return budget_limit(c, &c->cin, cin_limit(c));
+}
+
+/* A call still being read that cannot go on without a bigger buffer. */
+static int
+blocked_by_budget(const struct conn *c)
+{
+	return (c->rq == RQ_HEAD || c->rq == RQ_BODY_BUFFER) && !c->c_eof &&
+	    c->cin.len > 0 && c->cin.len >= client_limit(c) &&
+	    c->cin.len < cin_limit(c);
+}
+
 /* Register interest; a hung-up socket that we neither read nor write is
  * taken out of epoll, or its level-triggered HUP would spin the loop. */
 static void
@@ -302,13 +369,14 @@ px_update_interest(struct conn *c)
 
 	if (c->closed)
 		return;
-	if (!c->c_eof && c->rq != RQ_DEAD && c->cin.len < cin_limit(c))
+	if (!c->c_eof && c->rq != RQ_DEAD && c->cin.len < client_limit(c))
 		cev |= EPOLLIN | EPOLLRDHUP;
 	if (c->to_client.len > 0 || c->uin_fwd > 0)
 		cev |= EPOLLOUT;
 	set_interest(c->px->loop, &c->ch, cev, c->c_hup);
 	if (c->uh.fd >= 0) {
-		if (!c->u_eof && c->uin.len < PX_STREAM_MAX)
+		if (!c->u_eof && c->uin.len < budget_limit(c, &c->uin,
+		    PX_STREAM_MAX))
 			uev |= EPOLLIN | EPOLLRDHUP;
 		if (c->up_head.len > 0 || c->cin_fwd > 0)
 			uev |= EPOLLOUT;
@@ -347,6 +415,14 @@ px_advance(struct conn *c)
 	}
 	if (c->closed)
 		return;
+	px_account(c);
+	if (blocked_by_budget(c)) {
+		px_request_over_budget(c);
+		if (flush(c) != 0) {
+			px_conn_close(c);
+			return;
+		}
+	}
 	if (c->close_after_flush && c->to_client.len == 0 && c->uin_fwd == 0) {
 		px_conn_close(c);
 		return;
@@ -364,6 +440,7 @@ px_advance(struct conn *c)
 		buf_free(&c->cin);
 		buf_free(&c->uin);
 	}
+	px_account(c);
 	if (c->rq == RQ_TUNNEL && c->c_eof && c->u_eof && c->cin.len == 0 &&
 	    c->uin.len == 0 && c->to_client.len == 0) {
 		px_conn_close(c);
@@ -404,13 +481,14 @@ on_client(struct loop_handle *h, uint32_t ev)
 		int drained = 0;
 
 		while (!c->c_eof && !drained && (n = read_into(c->ch.fd,
-		    &c->cin, cin_limit(c), &drained)) != -2) {
+		    &c->cin, client_limit(c), &drained)) != -2) {
 			if (n < 0) {
 				px_conn_close(c);
 				return;
 			}
 			if (n == 0)
 				c->c_eof = 1;
+			px_account(c);
 		}
 	}
 	if (ev & (EPOLLHUP | EPOLLERR))
@@ -431,7 +509,8 @@ on_upstream(struct loop_handle *h, uint32_t ev)
 		int drained = 0;
 
 		while (!c->u_eof && !drained && (n = read_into(fd, &c->uin,
-		    PX_STREAM_MAX, &drained)) != -2) {
+		    budget_limit(c, &c->uin, PX_STREAM_MAX), &drained)) != -2) {
+			px_account(c);
 			if (n <= 0) {
 				c->u_eof = 1;
 				px_response_eof(c);

@@ -35,6 +35,7 @@ struct proxy_config {
 	size_t		 body_limit;	/* JSON body bytes buffered for extraction */
 	int		 header_timeout_s; /* a request head must arrive within */
 	int		 max_conns;
+	size_t		 buffered_limit; /* all connections' buffers together */
 	int		 on_failure_block; /* journal down: 503 mutating calls */
 	enum audit_level level_write;	/* for mutating calls */
 	enum audit_level level_read;	/* for reads */
@@ -62,6 +63,8 @@ struct proxy_stats {
 	uint64_t	 denied_journal;	/* mutating calls refused: journal down */
 	uint64_t	 forwarded_unrecorded;	/* on_failure allow: forwarded while down */
 	uint64_t	 records_dropped;	/* journal queue full */
+	uint64_t	 buffered_bytes;	/* held in connection buffers now */
+	uint64_t	 buffered_refused;	/* calls refused: over buffered_limit */
 };
 
 void	proxy_get_stats(const struct proxy *px, struct proxy_stats *st);

@@ -115,6 +115,7 @@ struct conn {
 	int		 close_after_flush;
 	int		 closed;
 	int		 waiting;	/* on the durability queue */
+	size_t		 accounted;	/* its buffers, as counted in the budget */
 	struct conn	*next, *prev;	/* all connections */
 	struct conn	*wnext;		/* durability queue */
 };
@@ -142,6 +143,7 @@ struct proxy {
 
 /* proxy.c */
 void	px_conn_close(struct conn *c);
+void	px_account(struct conn *c);
 void	px_update_interest(struct conn *c);
 int	px_connect_upstream(struct conn *c);
 void	px_advance(struct conn *c);
@@ -152,6 +154,7 @@ int	px_request_progress(struct conn *c);
 void	px_request_durable(struct conn *c);
 void	px_call_reset(struct conn *c);
 void	px_request_timeout(struct conn *c);
+void	px_request_over_budget(struct conn *c);
 
 /* proxy_response.c */
 int	px_response_progress(struct conn *c);

@@ -97,6 +97,24 @@ px_request_timeout(struct conn *c)
 	reject(c, 408, why);
 }
 
+/* Refuse a call whose head or JSON body would need a buffer to grow while
+ * all connections together hold limits.buffered_bytes: nothing of it was
+ * forwarded, it is recorded, and the client is told to retry.  (Waiting
+ * instead could deadlock: every holder of the budget may be a partial
+ * body waiting for room.) */
+void
+px_request_over_budget(struct conn *c)
+{
+	char why[200];
+
+	c->px->st.buffered_refused++;
+	snprintf(why, sizeof(why), "proxy busy: connection buffers hold %llu "
+	    "bytes, limits.buffered_bytes is %zu; the call was not forwarded, "
+	    "retry it", (unsigned long long)c->px->st.buffered_bytes,
+	    c->px->cfg.buffered_limit);
+	reject(c, 503, why);
+}
+
 /* Refuse a mutating call because its record cannot be made durable. */
 static void
 deny_journal(struct conn *c)
@@ -204,14 +222,15 @@ rewrite_head(struct conn *c)
 			const char *sp2 = sp1 ? memchr(sp1 + 1, ' ',
 			    (size_t)(eol - sp1 - 1)) : NULL;
 			char mark[CALLMARK_MAX];
-			size_t ml;
+			size_t ml = 0;
 
-			if (sp2 != NULL) {
+			if (sp2 != NULL)
 				ml = callmark_make(k->req_id,
 				    clock_now_ns() / 1000000,
 				    k->body_held ? k->body_sha : NULL,
 				    k->method, strlen(k->method), sp1 + 1,
 				    (size_t)(sp2 - sp1 - 1), mark);
+			if (ml > 0) {	/* 0: no MAC could be made, no mark */
 				buf_puts(&c->up_head, CALLMARK_HEADER ": ");
 				buf_append(&c->up_head, mark, ml);
 				buf_puts(&c->up_head, "\r\n");

@@ -13,5 +13,7 @@ int	cli_tail(int argc, char **argv);	/* cli/tail.c */
 int	cli_verify(int argc, char **argv);	/* cli/verify.c */
 int	cli_check(int argc, char **argv);	/* cli/check.c */
 int	cli_journal(int argc, char **argv);	/* cli/journal.c */
+int	cli_install(int argc, char **argv);	/* cli/install.c */
+int	cli_uninstall(int argc, char **argv);	/* cli/install.c */
 
 #endif

@@ -259,6 +259,7 @@ cli_verify(int argc, char **argv)
 		return 2;
 	}
 	if (keyfile != NULL) {
+		/* k0 is kept wherever the operator keeps it: links allowed */
 		if (jrn_seal_key_load(keyfile, 0, &kepoch, k0, err) != DA_OK) {
 			fprintf(stderr, "dockaudit verify: %s\n", err);
 			return 2;

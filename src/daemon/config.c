@@ -69,6 +69,9 @@ static const struct ckey schema[] = {
 	  "permission bits of the listening sockets" },
 	{ "socket.group", C_STR, OFF(socket_group), "docker",
 	  "group owning the listening sockets (name or gid)" },
+	{ "socket.user", C_STR, OFF(socket_user), NULL,
+	  "user owning the listening sockets (name or uid; default: the user "
+	  "dockaudit starts as, root)" },
 	{ "limits.head_bytes", C_SIZE, OFF(head_limit), "64KiB",
 	  "largest request head (431 past it)" },
 	{ "limits.body_bytes", C_SIZE, OFF(body_limit), "4MiB",
@@ -78,6 +81,11 @@ static const struct ckey schema[] = {
 	  "a request head or JSON body must arrive within this (else 408)" },
 	{ "limits.max_connections", C_INT, OFF(max_connections), "4096",
 	  "concurrent client connections (more get 503)" },
+	{ "limits.buffered_bytes", C_SIZE, OFF(buffered_limit), "256MiB",
+	  "bytes the proxy holds in connection buffers, all connections "
+	  "together: past it, streams wait (no buffer grows) and a request "
+	  "head or JSON body that would need more is refused (503, "
+	  "recorded, not forwarded)" },
 	{ "audit.level", C_LEVEL, OFF(level_write), "request",
 	  "mutating calls: metadata, request or request_response" },
 	{ "audit.read_level", C_LEVEL, OFF(level_read), "metadata",
@@ -105,6 +113,15 @@ static const struct ckey schema[] = {
 	  "for its record to be durable, then journal.on_failure applies" },
 	{ "authz.body_limit", C_SIZE, OFF(authz_body_limit), "16MiB",
 	  "largest AuthZ request the plugin reads (larger: denied)" },
+	{ "run.user", C_STR, OFF(run_user), NULL,
+	  "after binding its sockets and opening the journal, run as this "
+	  "user (the journal is handed to it; dockerd's socket must be "
+	  "reachable by it); unset: stay as started, a warning in the "
+	  "dockaudit.start record when that is root" },
+	{ "run.keep_ptrace", C_BOOL, OFF(run_keep_ptrace), "true",
+	  "with run.user: keep CAP_SYS_PTRACE, the one capability needed to "
+	  "read /proc/PID/exe of callers of other users (actor.exe); false: "
+	  "their exe is null (see docs/threat-model.md)" },
 };
 
 #define NKEYS (sizeof(schema) / sizeof(schema[0]))
@@ -403,6 +420,8 @@ config_free(struct config *cfg)
 	free(cfg->backend);
 	free(cfg->journal_dir);
 	free(cfg->socket_group);
+	free(cfg->socket_user);
+	free(cfg->run_user);
 	free(cfg->redact_key_file);
 	free(cfg->host_name);
 	free(cfg->authz_socket);
@@ -605,6 +624,9 @@ config_validate(const struct config *cfg, char *err)
 		return da_seterr(err, DA_E_INVAL,
 		    "audit.level: none is not allowed for mutating calls "
 		    "(expected metadata, request or request_response)");
+	if (cfg->buffered_limit < (uint64_t)1 << 20)
+		return da_seterr(err, DA_E_INVAL,
+		    "limits.buffered_bytes must be at least 1MiB");
 	if (cfg->body_limit > (uint64_t)1 << 30 || cfg->head_limit < 1024 ||
 	    cfg->head_limit > (uint64_t)16 << 20)
 		return da_seterr(err, DA_E_INVAL,
@@ -625,6 +647,7 @@ config_to_proxy(const struct config *cfg, struct proxy_config *pc, char *err)
 	pc->body_limit = cfg->body_limit;
 	pc->header_timeout_s = (int)cfg->header_timeout_s;
 	pc->max_conns = (int)cfg->max_connections;
+	pc->buffered_limit = (size_t)cfg->buffered_limit;
 	pc->on_failure_block = cfg->on_failure_block;
 	pc->level_write = cfg->level_write;
 	pc->level_read = cfg->level_read;
@@ -648,6 +671,59 @@ config_to_proxy(const struct config *cfg, struct proxy_config *pc, char *err)
 			    cfg->socket_group);
 	}
 	return DA_OK;
+}
+
+static int
+str_differs(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+void
+config_diff(const struct config *a, const struct config *b,
+    void (*fn)(const char *key, void *arg), void *arg)
+{
+	const char *pa = (const char *)a, *pb = (const char *)b;
+
+	for (size_t i = 0; i < NKEYS; i++) {
+		const struct ckey *k = &schema[i];
+		int differs = 0;
+
+		switch (k->type) {
+		case C_STR:
+		case C_UNIX:
+			differs = str_differs(*(char *const *)(pa + k->off),
+			    *(char *const *)(pb + k->off));
+			break;
+		case C_LISTEN:
+			differs = a->nlisten != b->nlisten;
+			for (int l = 0; !differs && l < a->nlisten; l++)
+				differs = str_differs(a->listen[l], b->listen[l]);
+			break;
+		case C_SIZE:
+			differs = *(const uint64_t *)(pa + k->off) !=
+			    *(const uint64_t *)(pb + k->off);
+			break;
+		case C_DURATION:
+		case C_DURATION_MS:
+		case C_INT:
+			differs = *(const int64_t *)(pa + k->off) !=
+			    *(const int64_t *)(pb + k->off);
+			break;
+		case C_BOOL:
+		case C_MODE:
+		case C_LEVEL:
+		case C_ONFAIL:
+		case C_COMPRESS:
+			differs = *(const int *)(pa + k->off) !=
+			    *(const int *)(pb + k->off);
+			break;
+		}
+		if (differs)
+			fn(k->key, arg);
+	}
 }
 
 void

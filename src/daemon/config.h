@@ -33,7 +33,9 @@ struct config {
 	int		 on_failure_block;
 	int		 socket_mode;
 	char		*socket_group;			/* name or number; NULL = none */
+	char		*socket_user;			/* owner of listen sockets; NULL = ours */
 	uint64_t	 head_limit;
+	uint64_t	 buffered_limit;	/* limits.buffered_bytes */
 	uint64_t	 body_limit;
 	int64_t		 header_timeout_s;
 	int64_t		 max_connections;
@@ -49,6 +51,8 @@ struct config {
 	int64_t		 authz_durable_wait_ms;
 	uint64_t	 authz_body_limit;
 	struct policy	 policy;
+	char		*run_user;		/* drop to this user after start; NULL = stay */
+	int		 run_keep_ptrace;	/* keep CAP_SYS_PTRACE after the drop */
 };
 
 void	config_defaults(struct config *cfg);
@@ -68,6 +72,11 @@ int	config_validate(const struct config *cfg, char *err);
 /* Fill a proxy_config (pointers into cfg). */
 int	config_to_proxy(const struct config *cfg, struct proxy_config *pc,
 	    char *err);
+
+/* Call fn for every schema key whose value differs between a and b (the
+ * policy section is not a key: compare it apart). */
+void	config_diff(const struct config *a, const struct config *b,
+	    void (*fn)(const char *key, void *arg), void *arg);
 
 /* Print the schema: key, type, default, description (for --help). */
 void	config_print_schema(void);

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -26,6 +27,9 @@
 #include "cli/cli.h"
 #include "daemon/config.h"
 #include "daemon/loop.h"
+#include "daemon/privdrop.h"
+#include "daemon/reload.h"
+#include "daemon/sdnotify.h"
 #include "daemon/selfaudit.h"
 #include "event/record.h"
 #include "event/redact.h"
@@ -38,7 +42,10 @@ static const char run_usage[] =
 "\n"
 "Serve the audited Docker socket: every API call on --listen is recorded in\n"
 "the journal (mutating calls before they reach dockerd) and forwarded to\n"
-"--backend.  Runs in the foreground; SIGTERM or SIGINT stops it cleanly.\n"
+"--backend.  Runs in the foreground; SIGTERM or SIGINT stops it cleanly,\n"
+"SIGHUP reloads the --config file (the policy applies at once; other keys\n"
+"are recorded as needing a restart).  Under systemd (Type=notify) it sends\n"
+"READY=1 once its sockets are bound and it runs as --user.\n"
 "\n"
 "options (each also settable in the YAML config; flags win):\n"
 "  --listen unix:///PATH      socket clients use (repeatable)      [listen]\n"
@@ -51,6 +58,7 @@ static const char run_usage[] =
 "  --head-limit SIZE          largest request head                  [limits.head_bytes]\n"
 "  --header-timeout DURATION  request head deadline (30s)           [limits.header_timeout]\n"
 "  --max-connections N        concurrent clients (4096)             [limits.max_connections]\n"
+"  --buffered-limit SIZE      buffered bytes, all clients (256MiB)  [limits.buffered_bytes]\n"
 "  --on-failure block|allow   journal down: refuse or pass mutating calls\n"
 "  --level LEVEL              mutating calls: metadata|request|request_response\n"
 "  --read-level LEVEL         reads: none|metadata|request|request_response\n"
@@ -63,6 +71,8 @@ static const char run_usage[] =
 "  --authz-socket unix:///run/docker/plugins/NAME.sock\n"
 "                             also serve the AuthZ plugin NAME      [authz.socket]\n"
 "  --authz-secret-file FILE   key shared by proxy and plugin        [authz.secret_file]\n"
+"  --user USER                run as USER once started              [run.user]\n"
+"  --socket-user USER         listening sockets' owner (root)       [socket.user]\n"
 "  -v, --verbose              debug logging\n"
 "  -h, --help                 this help\n"
 "\n"
@@ -89,6 +99,9 @@ static const struct option run_opts[] = {
 	{ "no-events", no_argument, NULL, 'N' },
 	{ "authz-socket", required_argument, NULL, 13 },
 	{ "authz-secret-file", required_argument, NULL, 14 },
+	{ "user", required_argument, NULL, 15 },
+	{ "socket-user", required_argument, NULL, 16 },
+	{ "buffered-limit", required_argument, NULL, 17 },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -101,7 +114,8 @@ static const char *flag_keys[] = {
 	[8] = "audit.level", [9] = "audit.read_level",
 	[10] = "journal.segment_size", [11] = "journal.fsync",
 	[12] = "journal.commit_delay", [13] = "authz.socket",
-	[14] = "authz.secret_file",
+	[14] = "authz.secret_file", [15] = "run.user", [16] = "socket.user",
+	[17] = "limits.buffered_bytes",
 };
 
 /* The long name of the option whose getopt value is c. */
@@ -226,20 +240,43 @@ load_redact_key(const char *path, char *err)
 	return DA_OK;
 }
 
+/* What the main loop's signal handler needs. */
+struct run_ctx {
+	struct loop	*loop;
+	struct journal	*j;
+	const char	*config_file;
+	struct config	*file_cfg;	/* defaults + file, for reload diffs */
+	struct config	*live;
+};
+
 static void
 on_signal(struct loop_handle *h, uint32_t ev)
 {
+	struct run_ctx *rc = h->arg;
 	struct signalfd_siginfo si;
+	int stop = 0;
 
 	(void)ev;
-	while (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+	while (read(h->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			(void)sdnotify("RELOADING=1");
+			reload_config(rc->j, rc->config_file, rc->file_cfg,
+			    rc->live);
+			(void)sdnotify("READY=1");
+			continue;
+		}
 		log_info("signal %u: stopping", si.ssi_signo);
-	loop_stop(h->arg);
+		stop = 1;
+	}
+	if (stop) {
+		(void)sdnotify("STOPPING=1");
+		loop_stop(rc->loop);
+	}
 }
 
 static void
 start_detail(const struct config *cfg, const char *config_file,
-    struct buf *out)
+    const struct privdrop_result *pr, struct buf *out)
 {
 	static const char *levels[] = { "none", "metadata", "request",
 	    "request_response" };
@@ -270,7 +307,46 @@ start_detail(const struct config *cfg, const char *config_file,
 		jw_uint(&w, "policy_rules", cfg->policy.nrules);
 		jw_obj_end(&w);
 	}
+	if (pr != NULL) {
+		jw_obj_begin(&w, "privileges");
+		jw_uint(&w, "uid", getuid());
+		jw_uint(&w, "gid", getgid());
+		if (pr->dropped)
+			jw_str(&w, "user", pr->user);
+		jw_bool(&w, "dropped", pr->dropped);
+		jw_arr_begin(&w, "capabilities");
+		if (pr->dropped && pr->keep_ptrace)
+			jw_str(&w, NULL, "CAP_SYS_PTRACE");
+		jw_arr_end(&w);
+		if (pr->dropped)
+			jw_uint(&w, "journal_entries_chowned", pr->journal_chowned);
+		if (pr->warning[0] != '\0')
+			jw_str(&w, "warning", pr->warning);
+		jw_obj_end(&w);
+	}
 	jw_obj_end(&w);
+}
+
+/* socket.user: the listening sockets' owner (bound as root, so root's). */
+static int
+chown_listen_sockets(const struct config *cfg, char *err)
+{
+	struct passwd *pw;
+	uid_t uid;
+	char *end;
+
+	if (cfg->socket_user == NULL || cfg->socket_user[0] == '\0')
+		return DA_OK;
+	if ((pw = getpwnam(cfg->socket_user)) != NULL)
+		uid = pw->pw_uid;
+	else if ((uid = (uid_t)strtoul(cfg->socket_user, &end, 10), *end != '\0'))
+		return da_seterr(err, DA_E_INVAL, "socket.user: no user '%s' on "
+		    "this host", cfg->socket_user);
+	for (int i = 0; i < cfg->nlisten; i++)
+		if (lchown(cfg->listen[i], uid, (gid_t)-1) != 0)
+			return da_seterr(err, DA_E_IO, "socket.user %s: %s: %s",
+			    cfg->socket_user, cfg->listen[i], strerror(errno));
+	return DA_OK;
 }
 
 static void *
@@ -366,7 +442,7 @@ journal_audit(struct journal *j, void *arg, const char *action,
 }
 
 static int
-serve(struct config *cfg, const char *config_file)
+serve(struct config *cfg, const char *config_file, struct config *file_cfg)
 {
 	struct proxy_config pc;
 	struct jrn_opts jo = { 0 };
@@ -380,6 +456,9 @@ serve(struct config *cfg, const char *config_file)
 	struct authz *az = NULL;
 	struct authz_outage outage;
 	struct loop_handle sh;
+	struct run_ctx ctx;
+	struct privdrop_result pr;
+	struct privdrop_early early;
 	struct proxy_stats st;
 	char err[DA_ERRLEN], host[256] = "", daemon_id[128];
 	struct buf detail;
@@ -390,7 +469,13 @@ serve(struct config *cfg, const char *config_file)
 	    config_to_proxy(cfg, &pc, err) != DA_OK ||
 	    (cfg->redact_key_file &&
 	    load_redact_key(cfg->redact_key_file, err) != DA_OK) ||
-	    load_mark_key(cfg, err) != DA_OK) {
+	    privdrop_prepare(cfg->run_user, cfg->journal_dir, &early, err) !=
+	    DA_OK ||
+	    /* a key file of our own (in the journal) is the user's */
+	    privdrop_as_user(&early, cfg->authz_secret_file == NULL, err) !=
+	    DA_OK ||
+	    load_mark_key(cfg, err) != DA_OK ||
+	    privdrop_as_user(&early, 0, err) != DA_OK) {
 		log_warnx("%s", err);
 		return 2;
 	}
@@ -424,8 +509,11 @@ serve(struct config *cfg, const char *config_file)
 	memset(&outage, 0, sizeof(outage));
 	if (cfg->authz_socket != NULL)
 		authz_outage_read(cfg->journal_dir, &outage);
-	if (jrn_open(&j, &jo, &rec, err) != DA_OK) {
+	if (privdrop_as_user(&early, 1, err) != DA_OK ||
+	    jrn_open(&j, &jo, &rec, err) != DA_OK ||
+	    privdrop_as_user(&early, 0, err) != DA_OK) {
 		log_warnx("journal %s: %s", cfg->journal_dir, err);
+		jrn_close(j);
 		return 1;
 	}
 	buf_init(&detail, 64 * 1024);
@@ -447,11 +535,12 @@ serve(struct config *cfg, const char *config_file)
 		selfaudit(j, "journal.recovered", "success", detail.data, NULL);
 		buf_reset(&detail);
 	}
-	start_detail(cfg, config_file, &detail);
+	start_detail(cfg, config_file, NULL, &detail);
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if ((loop = loop_new()) == NULL ||
@@ -459,19 +548,39 @@ serve(struct config *cfg, const char *config_file)
 		log_warn("event loop");
 		goto out;
 	}
-	sh = (struct loop_handle){ .fd = sfd, .cb = on_signal, .arg = loop };
+	ctx = (struct run_ctx){ .loop = loop, .j = j, .config_file = config_file,
+	    .file_cfg = file_cfg, .live = cfg };
+	sh = (struct loop_handle){ .fd = sfd, .cb = on_signal, .arg = &ctx };
 	loop_set(loop, &sh, EPOLLIN);
 	if ((cfg->nlisten > 0 && proxy_start(&px, loop, j, &pc, err) != DA_OK) ||
 	    (cfg->events_enabled && start_events(&evs, &evloop, &evthread, j,
 	    cfg, err) != DA_OK) ||
 	    (cfg->authz_socket != NULL &&
-	    start_authz(cfg, loop, j, &outage, &az, err) != DA_OK)) {
+	    start_authz(cfg, loop, j, &outage, &az, err) != DA_OK) ||
+	    chown_listen_sockets(cfg, err) != DA_OK ||
+	    privdrop(cfg->run_user, cfg->run_keep_ptrace, cfg->journal_dir,
+	    cfg->backend, &pr, err) != DA_OK) {
 		log_warnx("%s", err);
 		selfaudit(j, "dockaudit.start", "failure", detail.data, NULL);
+		if (evs != NULL) {
+			loop_stop(evloop);
+			pthread_join(evthread, NULL);
+		}
+		authz_stop(az);
+		events_stop(evs);
 		proxy_stop(px);
 		goto out;
 	}
+	buf_reset(&detail);
+	start_detail(cfg, config_file, &pr, &detail);
+	if (pr.warning[0] != '\0')
+		log_warnx("%s", pr.warning);
+	if (pr.dropped)
+		log_info("running as %s (uid %u)%s", pr.user, (unsigned)pr.uid,
+		    pr.keep_ptrace ? ", keeping CAP_SYS_PTRACE" : ", no capabilities");
 	selfaudit(j, "dockaudit.start", "success", detail.data, NULL);
+	if (sdnotify("READY=1") < 0)
+		log_warn("NOTIFY_SOCKET %s", getenv("NOTIFY_SOCKET"));
 	for (int i = 0; i < cfg->nlisten; i++)
 		log_info("listening on unix://%s -> unix://%s, journal %s",
 		    cfg->listen[i], cfg->backend, cfg->journal_dir);
@@ -503,6 +612,7 @@ serve(struct config *cfg, const char *config_file)
 		jw_uint(&w, "denied_journal", st.denied_journal);
 		jw_uint(&w, "forwarded_unrecorded", st.forwarded_unrecorded);
 		jw_uint(&w, "records_dropped", st.records_dropped);
+		jw_uint(&w, "buffered_refused", st.buffered_refused);
 		if (evs != NULL) {
 			jw_obj_begin(&w, "events");
 			jw_uint(&w, "read", es.events);
@@ -550,7 +660,7 @@ out:
 int
 cli_run(int argc, char **argv)
 {
-	struct config cfg;
+	struct config cfg, file_cfg;
 	const char *config_file = NULL;
 	char err[DA_ERRLEN], origin[64];
 	int c, rc, cli_listen = 0;
@@ -561,15 +671,18 @@ cli_run(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 	config_defaults(&cfg);
+	config_defaults(&file_cfg);
 	/* First pass: the config file, so flags can override it. */
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "l:b:j:c:vh", run_opts, NULL)) != -1)
 		if (c == 'c')
 			config_file = optarg;
-	if (config_file != NULL && config_load(&cfg, config_file, err) != DA_OK) {
+	if (config_file != NULL && (config_load(&cfg, config_file, err) != DA_OK ||
+	    config_load(&file_cfg, config_file, err) != DA_OK)) {
 		fprintf(stderr, "dockaudit run: %s\n", err);
 		config_free(&cfg);
+		config_free(&file_cfg);
 		return 2;
 	}
 	opterr = 1;
@@ -608,19 +721,22 @@ cli_run(int argc, char **argv)
 			fputs(run_usage, stdout);
 			config_print_schema();
 			config_free(&cfg);
+			config_free(&file_cfg);
 			return 0;
 		default:
-			if (c >= 1 && c <= 14) {
+			if (c >= 1 && c <= 17) {
 				rc = config_set(&cfg, flag_keys[c], optarg, origin, err);
 				break;
 			}
 			fprintf(stderr, "try 'dockaudit run --help'\n");
 			config_free(&cfg);
+			config_free(&file_cfg);
 			return 2;
 		}
 		if (rc != DA_OK) {
 			fprintf(stderr, "dockaudit run: %s\n", err);
 			config_free(&cfg);
+			config_free(&file_cfg);
 			return 2;
 		}
 	}
@@ -628,9 +744,12 @@ cli_run(int argc, char **argv)
 		fprintf(stderr, "dockaudit run: unexpected argument '%s' "
 		    "(try 'dockaudit run --help')\n", argv[optind]);
 		config_free(&cfg);
+		config_free(&file_cfg);
 		return 2;
 	}
-	rc = serve(&cfg, config_file ? config_file : "");
+	rc = serve(&cfg, config_file ? config_file : "", &file_cfg);
+	reload_release(&file_cfg);	/* before cfg: may share its policy */
 	config_free(&cfg);
+	reload_free_retired();
 	return rc;
 }

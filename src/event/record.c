@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "base/err.h"
 #include "event/record.h"
+#include "event/redact.h"
 #include "json/json.h"
 
 static char host_name[256] = "";
@@ -146,7 +147,8 @@ evt_render(struct evt *e, struct buf *out)
 			jw_null(&w, "bytes");
 		jw_int(&w, "duration_us", e->resp.duration_us);
 		if (e->resp.error)
-			jw_strn(&w, "error", e->resp.error, e->resp.error_len);
+			redact_write_message(&w, "error", e->resp.error,
+			    e->resp.error_len);
 		else
 			jw_null(&w, "error");
 		jw_obj_end(&w);

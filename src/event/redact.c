@@ -158,6 +158,37 @@ is_secret_key(const char *k, size_t kl)
 	return classify(k, kl) == K_SECRET;
 }
 
+static int
+has_ci(const char *s, size_t n, const char *lit)
+{
+	size_t i, ll = strlen(lit);
+
+	for (i = 0; i + ll <= n; i++)
+		if (ieq(s + i, ll, lit))
+			return 1;
+	return 0;
+}
+
+/* A name that says its value is a secret, by pattern rather than by list:
+ * driver options (splunk-token, logentries-token, awslogs-credentials-...,
+ * gelf-...-password, sshkey), mount options (password=, pass=,
+ * credentials=, secret=) and NAME=value pairs in free text.  Matches any
+ * case; "max-size" or "mode" do not match. */
+int
+redact_name_is_secretish(const char *s, size_t n)
+{
+	static const char *const words[] = { "passw", "secret", "token",
+	    "cred", "key", "auth", "pwd", NULL };
+	size_t i;
+
+	for (i = 0; words[i] != NULL; i++)
+		if (has_ci(s, n, words[i]))
+			return 1;
+	/* "pass" alone or as the last part of a name: pass, smb_pass */
+	return n >= 4 && ieq(s + n - 4, 4, "pass") &&
+	    (n == 4 || s[n - 5] == '-' || s[n - 5] == '_' || s[n - 5] == '.');
+}
+
 /* ---- writing into the record's buffer ---- */
 
 struct rd {
@@ -309,8 +340,7 @@ put_mount_opts(struct rd *r, const char *s, size_t n)
 			continue;
 		eq = memchr(s + start, '=', i - start);
 		kl = eq ? (size_t)(eq - (s + start)) : 0;
-		if (eq != NULL && (is_secret_key(s + start, kl) ||
-		    ieq(s + start, kl, "pass") || ieq(s + start, kl, "passwd"))) {
+		if (eq != NULL && redact_name_is_secretish(s + start, kl)) {
 			put_esc(r, s + start, kl + 1);
 			put(r, sec, secret_text(sec, eq + 1,
 			    i - start - kl - 1));
@@ -324,12 +354,34 @@ put_mount_opts(struct rd *r, const char *s, size_t n)
 	put(r, "\"", 1);
 }
 
-static void put_value(struct rd *, const struct json *);
+/* Where a value sits, for the option maps whose keys are free-form:
+ * LogConfig.Config, LogDriver.Options (services), DriverConfig.Options
+ * (mounts), DriverOpts (volumes, networks).  In those, a key whose name
+ * looks secret (redact_name_is_secretish) loses its value. */
+enum ctx { C_PLAIN, C_DRIVER, C_OPTMAP };
+
+static enum ctx
+child_ctx(enum ctx parent, const char *k, size_t kl)
+{
+	if (key_is(k, kl, "logconfig") || key_is(k, kl, "logdriver") ||
+	    key_is(k, kl, "driverconfig"))
+		return C_DRIVER;
+	if (key_is(k, kl, "driveropts") || (parent == C_DRIVER &&
+	    (key_is(k, kl, "config") || key_is(k, kl, "options"))))
+		return C_OPTMAP;
+	return C_PLAIN;
+}
+
+static void put_value(struct rd *, const struct json *, enum ctx);
 
 static void
 put_member_value(struct rd *r, const char *k, size_t kl,
-    const struct json *v)
+    const struct json *v, enum ctx parent)
 {
+	if (parent == C_OPTMAP && redact_name_is_secretish(k, kl)) {
+		put_secret(r, v);
+		return;
+	}
 	switch (classify(k, kl)) {
 	case K_SECRET:
 		put_secret(r, v);
@@ -344,7 +396,7 @@ put_member_value(struct rd *r, const char *k, size_t kl,
 		}
 		/* FALLTHROUGH */
 	default:
-		put_value(r, v);
+		put_value(r, v, child_ctx(parent, k, kl));
 		break;
 	}
 }
@@ -358,7 +410,7 @@ put_key(struct rd *r, const struct json *o, size_t i)
 }
 
 static void
-put_value(struct rd *r, const struct json *v)
+put_value(struct rd *r, const struct json *v, enum ctx ctx)
 {
 	size_t i;
 
@@ -370,7 +422,7 @@ put_value(struct rd *r, const struct json *v)
 				put(r, ",", 1);
 			put_key(r, v, i);
 			put_member_value(r, json_key_at(v, i),
-			    json_keylen_at(v, i), json_at(v, i));
+			    json_keylen_at(v, i), json_at(v, i), ctx);
 		}
 		put(r, "}", 1);
 		break;
@@ -379,7 +431,7 @@ put_value(struct rd *r, const struct json *v)
 		for (i = 0; i < json_len(v); i++) {
 			if (i > 0)
 				put(r, ",", 1);
-			put_value(r, json_at(v, i));
+			put_value(r, json_at(v, i), C_PLAIN);
 		}
 		put(r, "]", 1);
 		break;
@@ -416,7 +468,7 @@ put_auth(struct rd *r, const struct json *v)
 		if ((key_is(k, kl, "username") ||
 		    key_is(k, kl, "serveraddress")) &&
 		    (json_type(m) == JSON_STRING || json_type(m) == JSON_NULL))
-			put_value(r, m);
+			put_value(r, m, C_PLAIN);
 		else
 			put_secret(r, m);
 	}
@@ -449,20 +501,9 @@ redact_json(const char *action, const struct json *body, struct jw *w,
 	    act(action, "swarm.unlock")))
 		put_secret(&r, body);	/* dockerd refuses it; hide it anyway */
 	else
-		put_value(&r, body);
+		put_value(&r, body, C_PLAIN);
 	if (r.rc != 0 && w->err == 0)
 		w->err = r.rc;
-}
-
-static int
-has_ci(const char *s, size_t n, const char *lit)
-{
-	size_t i, ll = strlen(lit);
-
-	for (i = 0; i + ll <= n; i++)
-		if (ieq(s + i, ll, lit))
-			return 1;
-	return 0;
 }
 
 int
@@ -582,6 +623,132 @@ redact_write_text(struct jw *w, const char *key, const char *s, size_t n)
 	r.b = w->b;
 	r.rc = 0;
 	put_string(&r, s, n);
+	if (r.rc != 0 && w->err == 0)
+		w->err = r.rc;
+}
+
+/* ---- free text: dockerd's error messages, command-line arguments ---- */
+
+static int
+is_name_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+}
+
+/* A header-like "Name: value" whose value is a credential. */
+static int
+colon_name_is_secret(const char *k, size_t kl, int quoted)
+{
+	if (quoted)	/* "password": "..." as JSON or Go's %q print it */
+		return redact_name_is_secretish(k, kl);
+	return ieq(k, kl, "authorization") ||
+	    ieq(k, kl, "proxy-authorization") || ieq(k, kl, "x-registry-auth") ||
+	    ieq(k, kl, "password") || ieq(k, kl, "passwd") ||
+	    ieq(k, kl, "pwd");
+}
+
+/* An auth scheme word that a credential follows ("Basic <base64>"). */
+static int
+is_auth_scheme(const char *s, size_t n)
+{
+	return ieq(s, n, "basic") || ieq(s, n, "bearer") ||
+	    ieq(s, n, "token") || ieq(s, n, "digest") ||
+	    ieq(s, n, "negotiate") || ieq(s, n, "aws4-hmac-sha256");
+}
+
+/* If the separator at s[i] ('=' or ':') ends a secret name, the value's
+ * span [*vs, *ve) in s; else 0. */
+static int
+secret_value_at(const char *s, size_t n, size_t i, size_t *vs, size_t *ve)
+{
+	size_t ks, ke = i, v, e;
+	int quoted = 0;
+	char q = 0;
+
+	if (ke > 0 && (s[ke - 1] == '"' || s[ke - 1] == '\''))
+		ke--, quoted = 1;
+	if (quoted && ke > 0 && s[ke - 1] == '\\')
+		ke--;			/* \"name\": */
+	for (ks = ke; ks > 0 && is_name_char((unsigned char)s[ks - 1]); ks--)
+		;
+	if (ks == ke || (quoted && (ks == 0 || (s[ks - 1] != s[i - 1] &&
+	    s[ks - 1] != '\\'))))
+		return 0;
+	if (s[i] == '=' ? !redact_name_is_secretish(s + ks, ke - ks) :
+	    !colon_name_is_secret(s + ks, ke - ks, quoted))
+		return 0;
+	for (v = i + 1; s[i] == ':' && v < n && (s[v] == ' ' || s[v] == '\t');
+	    v++)
+		;
+	if (v < n && (s[v] == '"' || s[v] == '\''))
+		q = s[v++];
+	else if (v + 1 < n && s[v] == '\\' && s[v + 1] == '"')
+		q = '\\', v += 2;	/* \"value\" as Go's %q quotes it */
+	if (q == 0 && s[i] == ':') {
+		/* "Authorization: Basic xyz": keep the scheme */
+		for (e = v; e < n && is_name_char((unsigned char)s[e]); e++)
+			;
+		if (e < n && s[e] == ' ' && is_auth_scheme(s + v, e - v))
+			for (v = e; v < n && s[v] == ' '; v++)
+				;
+	}
+	for (e = v; e < n; e++) {
+		if (q == 0) {
+			if (strchr(",; \t\r\n\"'&)}]", s[e]) != NULL)
+				break;
+		} else if (s[e] == '\\') {
+			if (q == '\\' && e + 1 < n && s[e + 1] == '"')
+				break;	/* the closing \" */
+			if (q != '\\' && e + 1 < n)
+				e++;	/* an escaped character inside "..." */
+		} else if (s[e] == q) {
+			break;
+		}
+	}
+	if (e == v)
+		return 0;
+	*vs = v;
+	*ve = e;
+	return 1;
+}
+
+/* Escaped text with secret NAME=value / Name: value values and URL user
+ * info replaced. */
+static void
+put_message(struct rd *r, const char *s, size_t n)
+{
+	char sec[SECRET_MAX];
+	size_t i, p = 0, vs, ve;
+
+	for (i = 0; i < n; i++) {
+		if ((s[i] != '=' && s[i] != ':') ||
+		    !secret_value_at(s, n, i, &vs, &ve))
+			continue;
+		put_scrubbed(r, s + p, vs - p);
+		put(r, sec, secret_text(sec, s + vs, ve - vs));
+		p = ve;
+		i = ve - 1;
+	}
+	put_scrubbed(r, s + p, n - p);
+}
+
+void
+redact_write_message(struct jw *w, const char *key, const char *s, size_t n)
+{
+	struct rd r;
+
+	if (s == NULL) {
+		jw_null(w, key);
+		return;
+	}
+	if (jw_value_begin(w, key) != 0)
+		return;
+	r.b = w->b;
+	r.rc = 0;
+	put(&r, "\"", 1);
+	put_message(&r, s, n);
+	put(&r, "\"", 1);
 	if (r.rc != 0 && w->err == 0)
 		w->err = r.rc;
 }

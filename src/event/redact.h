@@ -16,7 +16,11 @@
  * letters), the list has "jointokens" (GET /swarm) and "auth" as well;
  * null values stay null; a non-string value is replaced whole; plugin.set
  * bodies (["KEY=value"]) are treated like Env; mount option strings under
- * a key "o" lose the values of secret options ("password=", "pass=");
+ * a key "o" lose the values of secret options (redact_name_is_secretish:
+ * "password=", "pass=", "credentials="); keys of driver option maps
+ * (LogConfig.Config, LogDriver.Options, DriverConfig.Options, DriverOpts)
+ * are matched by the same pattern (splunk-token, logentries-token,
+ * awslogs-credentials-endpoint, gelf-...-password);
  * the user info of any URL in any string ("https://user:token@host/") is
  * replaced; non-object bodies of secret/config/swarm join/unlock calls are
  * replaced whole.  Headers whose name contains auth, token, secret, passw
@@ -64,6 +68,24 @@ void	redact_write_secret(struct jw *w, const char *key, const char *value,
 /* Write a free-text string (a URL, a command argument) with the user info
  * of every URL in it replaced; s NULL writes null. */
 void	redact_write_text(struct jw *w, const char *key, const char *s,
+	    size_t n);
+
+/* 1 if a free-form option or parameter name says its value is secret:
+ * it contains (any case) passw, secret, token, cred, key, auth or pwd, or
+ * is "pass" or ends in -pass/_pass/.pass.  Used for driver option maps
+ * (LogConfig.Config, LogDriver.Options, DriverConfig.Options,
+ * DriverOpts), mount option strings and free text. */
+int	redact_name_is_secretish(const char *name, size_t len);
+
+/* Write free text that may quote secrets -- dockerd's error messages
+ * (response.error: a failed mount repeats its options), command-line
+ * arguments -- with these replaced: the value of NAME=value when NAME is
+ * secretish ("password=hunter2", "o=...,credentials=/x"), of "Name: value"
+ * for Authorization / Proxy-Authorization / X-Registry-Auth / password
+ * (an auth scheme word such as Basic or Bearer is kept), of a quoted
+ * "name": "value" with a secretish name, and URL user info.  s NULL
+ * writes null. */
+void	redact_write_message(struct jw *w, const char *key, const char *s,
 	    size_t n);
 
 #endif

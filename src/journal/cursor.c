@@ -48,9 +48,9 @@ open_cdir(const char *dir, int create, int *fd, char *err)
 	if (create && mkdir(path, 0750) < 0 && errno != EEXIST)
 		return da_seterr(err, DA_E_IO, "mkdir %s: %s", path,
 		    strerror(errno));
-	if ((*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if ((*fd = open(path, O_RDONLY | O_DIRECTORY | JRN_NOLINK)) < 0)
 		return da_seterr(err, errno == ENOENT ? DA_E_NOTFOUND : DA_E_IO,
-		    "%s: %s", path, strerror(errno));
+		    "%s: %s", path, jrn__why(errno));
 	return DA_OK;
 }
 
@@ -85,7 +85,7 @@ read_at(int cfd, const char *name, uint64_t *seq)
 	ssize_t n;
 	int fd;
 
-	if ((fd = openat(cfd, name, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = openat(cfd, name, O_RDONLY | JRN_NOLINK)) < 0)
 		return errno == ENOENT ? DA_E_NOTFOUND : DA_E_IO;
 	do
 		n = read(fd, b, sizeof(b));
@@ -110,12 +110,12 @@ jrn_cursor_write(const char *dir, const char *name, uint64_t seq, char *err)
 		return rc;
 	snprintf(tmp, sizeof(tmp), "%s~", name);
 	len = snprintf(text, sizeof(text), "%llu\n", (unsigned long long)seq);
-	fd = openat(cfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = openat(cfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | JRN_NOLINK, 0640);
 	if (fd < 0 ||
 	    jrn__write_all(&jrn_io_default, fd, text, (size_t)len) < 0 ||
 	    fsync(fd) < 0) {
 		rc = da_seterr(err, DA_E_IO, "%s/%s/%s: %s", dir, JRN_CURSORS,
-		    tmp, strerror(errno));
+		    tmp, jrn__why(errno));
 		if (fd >= 0) {
 			close(fd);
 			unlinkat(cfd, tmp, 0);

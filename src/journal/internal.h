@@ -6,8 +6,11 @@
 #ifndef DA_JOURNAL_INTERNAL_H
 #define DA_JOURNAL_INTERNAL_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <string.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,6 +31,21 @@
 #define JRN_DEFAULT_COMMIT_DELAY 10000000ll	/* 10 ms */
 #define JRN_BATCH_MAX		(16u << 20)	/* bytes per write+sync unit */
 #define JRN_READ_CHUNK		(1u << 20)
+
+/* Every file and directory inside the journal directory (segments, meta,
+ * seal key, anchor, cursors, temporary files) is opened with JRN_NOLINK: a
+ * symbolic link planted there is refused (ELOOP), never followed, and
+ * jrn__why() names that in the error.  (The journal directory itself may
+ * be reached through links: that is the administrator's choice.) */
+#define JRN_NOLINK		(O_NOFOLLOW | O_CLOEXEC)
+
+static inline const char *
+jrn__why(int e)
+{
+	return e == ELOOP ? "is a symbolic link: refused (journal files are "
+	    "never followed through links; remove it and check who made it)" :
+	    strerror(e);
+}
 
 /* `{"v":1,"seq":` N `,` members `,"prev":"` hex `"}` '\n' */
 #define JRN_LINE_PREFIX		"{\"v\":1,\"seq\":"

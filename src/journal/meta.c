@@ -59,7 +59,7 @@ write_file_sync(int dirfd, const char *dir, const char *name, const char *data,
 	int fd;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | JRN_NOLINK, 0640);
 	if (fd < 0)
 		return da_seterr(err, DA_E_IO, "%s/%s: %s", dir, tmp,
 		    strerror(errno));
@@ -167,9 +167,9 @@ jrn_meta_read(const char *dir, char id[JRN_ID_LEN],
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, JRN_META) >=
 	    sizeof(path))
 		return da_seterr(err, DA_E_INVAL, "%s: path too long", dir);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_RDONLY | JRN_NOLINK)) < 0)
 		return da_seterr(err, errno == ENOENT ? DA_E_NOTFOUND : DA_E_IO,
-		    "%s: %s%s", path, strerror(errno), errno == ENOENT ?
+		    "%s: %s%s", path, jrn__why(errno), errno == ENOENT ?
 		    " (not a journal; run dockaudit init)" : "");
 	while (len < sizeof(data) - 1 &&
 	    (n = read(fd, data + len, sizeof(data) - 1 - len)) != 0) {

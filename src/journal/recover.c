@@ -133,7 +133,7 @@ save_bytes(struct journal *j, int fd, uint64_t from, uint64_t to,
 	char b[65536];
 	int ofd;
 
-	ofd = openat(j->j_dirfd, out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	ofd = openat(j->j_dirfd, out, O_WRONLY | O_CREAT | O_TRUNC | JRN_NOLINK,
 	    0640);
 	if (ofd < 0)
 		return da_seterr(err, DA_E_IO, "%s/%s: %s", j->j_dir, out,
@@ -194,7 +194,7 @@ recover_segment(struct journal *j, const char *name,
 	*good = 0;
 	memset(&sc, 0, sizeof(sc));
 	sc.expect = jrn_segment_first_seq(name);
-	if ((fd = io->openat(j->j_dirfd, name, O_RDWR | O_APPEND | O_CLOEXEC,
+	if ((fd = io->openat(j->j_dirfd, name, O_RDWR | O_APPEND | JRN_NOLINK,
 	    0)) < 0 || fstat(fd, &st) < 0) {
 		rc = da_seterr(err, DA_E_IO, "%s/%s: %s", j->j_dir, name,
 		    strerror(errno));

@@ -59,7 +59,8 @@ anchor_of(const char *dir, int dirfd, char **segs, size_t n, size_t k,
 
 	snprintf(path, sizeof(path), "%s/%s", dir, JRN_SEAL_KEYFILE);
 	/* before the scan: a seal written meanwhile is then seen by it */
-	have_key = jrn_seal_key_load(path, 0, &kepoch, key, err) == DA_OK;
+	have_key = jrn_seal_key_load(path, JRN_KEY_NOLINK, &kepoch, key,
+	    err) == DA_OK;
 	explicit_bzero(key, sizeof(key));
 	err[0] = '\0';
 	a->seq = jrn_segment_first_seq(segs[k]) - 1;

@@ -169,7 +169,7 @@ jrn_seal_init(const char *dir, const unsigned char k0[JRN_SEAL_KEY_LEN],
 }
 
 int
-jrn_seal_key_load(const char *path, int check_owner, uint64_t *epoch,
+jrn_seal_key_load(const char *path, int flags, uint64_t *epoch,
     unsigned char k[JRN_SEAL_KEY_LEN], char *err)
 {
 	char data[KEYFILE_MAX + 1], perr[DA_ERRLEN];
@@ -182,14 +182,14 @@ jrn_seal_key_load(const char *path, int check_owner, uint64_t *epoch,
 	int fd, rc = DA_OK;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC |
-	    (check_owner ? O_NOFOLLOW : 0))) < 0)
+	    (flags & JRN_KEY_NOLINK ? O_NOFOLLOW : 0))) < 0)
 		return da_seterr(err, errno == ENOENT ? DA_E_NOTFOUND : DA_E_IO,
-		    "%s: %s", path, strerror(errno));
+		    "%s: %s", path, jrn__why(errno));
 	if (fstat(fd, &st) < 0) {
 		rc = da_seterr(err, DA_E_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (check_owner && (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	if ((flags & JRN_KEY_OWNER) && (!S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) != 0)) {
 		rc = da_seterr(err, DA_E_INVAL, "%s: refusing a sealing key file "
 		    "that is not a regular file owned by uid %u with mode 0600 "

@@ -43,11 +43,14 @@ int	jrn_seal_key_write(int dirfd, const char *dir, const char *name,
 int	jrn_seal_key_write_fd(int fd, const char *path, uint64_t epoch,
 	    const unsigned char k[JRN_SEAL_KEY_LEN], char *err);
 
-/* Read a key file.  With check_owner, a file that is not a regular file
+/* Read a key file.  With JRN_KEY_OWNER, a file that is not a regular file
  * owned by the effective uid, or has any group/other permission bit, is
- * refused (DA_E_INVAL).  DA_E_NOTFOUND if absent, DA_E_CORRUPT if its
- * contents are not a key line. */
-int	jrn_seal_key_load(const char *path, int check_owner, uint64_t *epoch,
+ * refused (DA_E_INVAL); with JRN_KEY_NOLINK (the key inside a journal
+ * directory) a symbolic link is refused.  DA_E_NOTFOUND if absent,
+ * DA_E_CORRUPT if its contents are not a key line. */
+#define JRN_KEY_OWNER	1
+#define JRN_KEY_NOLINK	2
+int	jrn_seal_key_load(const char *path, int flags, uint64_t *epoch,
 	    unsigned char k[JRN_SEAL_KEY_LEN], char *err);
 
 /* mac = HMAC-SHA256(k, "dockaudit-seal-v1" || BE64(epoch) || BE64(seq) ||

@@ -182,18 +182,22 @@ jrn__seg_create(struct journal *j, uint64_t first_seq, char *err)
 
 	jrn__seg_name(first_seq, name);
 	fd = io->openat(j->j_dirfd, name,
-	    O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	    O_WRONLY | O_APPEND | O_CREAT | O_EXCL | JRN_NOLINK, 0640);
 	if (fd < 0 && errno == EEXIST) {
-		fd = io->openat(j->j_dirfd, name, O_WRONLY | O_APPEND | O_CLOEXEC, 0);
-		if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_size != 0)) {
+		/* O_EXCL refuses a link planted under the next name; so
+		 * does taking over an empty file (O_NOFOLLOW, S_ISREG) */
+		fd = io->openat(j->j_dirfd, name, O_WRONLY | O_APPEND |
+		    JRN_NOLINK, 0);
+		if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_size != 0)) {
 			close(fd);
 			return da_seterr(err, DA_E_EXISTS,
 			    "segment %s already exists and is not empty", name);
 		}
 	}
 	if (fd < 0)
-		return da_seterr(err, DA_E_IO, "creating segment %s: %s", name,
-		    strerror(errno));
+		return da_seterr(err, DA_E_IO, "creating segment %s/%s: %s",
+		    j->j_dir, name, jrn__why(errno));
 	(void)fchmod(fd, 0640);	/* whatever the umask */
 	if (j->j_fsync && jrn__fsync_dir(io, j->j_dirfd) < 0) {
 		int e = errno;

@@ -31,9 +31,9 @@ load_json(const char *path, struct json **out, char *err)
 	int fd;
 
 	*out = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(path, O_RDONLY | JRN_NOLINK)) < 0)
 		return da_seterr(err, errno == ENOENT ? DA_E_NOTFOUND : DA_E_IO,
-		    "%s: %s", path, strerror(errno));
+		    "%s: %s", path, jrn__why(errno));
 	while (len < STATE_MAX && (n = read(fd, data + len, STATE_MAX - len)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -85,9 +85,9 @@ store(const char *path, const char *text, size_t n, char *err)
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp) ||
 	    (size_t)snprintf(dir, sizeof(dir), "%s", path) >= sizeof(dir))
 		return da_seterr(err, DA_E_INVAL, "%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | JRN_NOLINK, 0640);
 	if (fd < 0)
-		return da_seterr(err, DA_E_IO, "%s: %s", tmp, strerror(errno));
+		return da_seterr(err, DA_E_IO, "%s: %s", tmp, jrn__why(errno));
 	if (jrn__write_all(&jrn_io_default, fd, text, n) < 0 || fsync(fd) < 0) {
 		int e = errno;
 

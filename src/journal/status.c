@@ -137,7 +137,7 @@ jrn_status_read(const char *dir, struct jrn_status *st, char *err)
 	if (rc != DA_OK)
 		return rc;
 	snprintf(path, sizeof(path), "%s/%s", dir, JRN_SEAL_KEYFILE);
-	rc = jrn_seal_key_load(path, 0, &st->key_epoch, key, err);
+	rc = jrn_seal_key_load(path, JRN_KEY_NOLINK, &st->key_epoch, key, err);
 	explicit_bzero(key, sizeof(key));
 	st->key_state = rc == DA_OK ? 1 : rc == DA_E_NOTFOUND ? 0 : -1;
 	if ((rc = jrn_anchor_read(dir, &a, err)) == DA_OK) {

@@ -474,8 +474,8 @@ scan_seals(struct journal *j, const char *name, uint64_t limit, int *have,
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", j->j_dir, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return da_seterr(err, DA_E_IO, "%s: %s", path, strerror(errno));
+	if ((fd = open(path, O_RDONLY | JRN_NOLINK)) < 0)
+		return da_seterr(err, DA_E_IO, "%s: %s", path, jrn__why(errno));
 	if (jrn__lines_init(&l, fd, JRN_READ_CHUNK) != DA_OK) {
 		close(fd);
 		return da_seterr(err, DA_E_NOMEM, "journal: out of memory");
@@ -515,7 +515,8 @@ seal_setup(struct journal *j, char *err)
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", j->j_dir,
 	    JRN_SEAL_KEYFILE) >= sizeof(path))
 		return da_seterr(err, DA_E_INVAL, "%s: path too long", j->j_dir);
-	rc = jrn_seal_key_load(path, 1, &epoch, j->j_skey, err);
+	rc = jrn_seal_key_load(path, JRN_KEY_OWNER | JRN_KEY_NOLINK, &epoch,
+	    j->j_skey, err);
 	if (rc == DA_E_NOTFOUND) {
 		log_warnx("journal %s: no %s (a journal made before sealing): "
 		    "writing without seals", j->j_dir, JRN_SEAL_KEYFILE);

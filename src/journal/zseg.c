@@ -90,16 +90,16 @@ jrn__src_open(struct jrn__src **out, int dirfd, const char *dir,
 	int fd;
 
 	*out = NULL;
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) < 0 &&
+	if ((fd = openat(dirfd, name, O_RDONLY | JRN_NOLINK)) < 0 &&
 	    errno == ENOENT) {
 		/* compressed (or decompressed by recovery) meanwhile */
 		jrn__seg_sibling(name, alt);
 		use = alt;
-		fd = openat(dirfd, alt, O_RDONLY | O_CLOEXEC);
+		fd = openat(dirfd, alt, O_RDONLY | JRN_NOLINK);
 	}
 	if (fd < 0)
 		return da_seterr(err, errno == ENOENT ? DA_E_NOTFOUND : DA_E_IO,
-		    "%s/%s: %s", dir, name, strerror(errno));
+		    "%s/%s: %s", dir, use, jrn__why(errno));
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	if ((*out = jrn__src_fd(fd, jrn__is_zst(use))) == NULL) {
 		close(fd);
@@ -222,14 +222,14 @@ jrn__compress_segment(int dirfd, const char *dir, const char *name, int level,
 
 	jrn__seg_sibling(name, zname);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", zname);
-	if ((fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC)) < 0 ||
+	if ((fd = openat(dirfd, name, O_RDONLY | JRN_NOLINK)) < 0 ||
 	    fstat(fd, &st) < 0) {
 		rc = da_seterr(err, errno == ENOENT ? DA_E_NOTFOUND : DA_E_IO,
-		    "%s/%s: %s", dir, name, strerror(errno));
+		    "%s/%s: %s", dir, name, jrn__why(errno));
 		goto out;
 	}
 	(void)unlinkat(dirfd, tmp, 0);
-	if ((zfd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	if ((zfd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | JRN_NOLINK,
 	    0640)) < 0) {
 		rc = da_seterr(err, DA_E_IO, "%s/%s: %s", dir, tmp,
 		    strerror(errno));
@@ -297,7 +297,7 @@ jrn__compress_segment(int dirfd, const char *dir, const char *name, int level,
 	}
 	close(zfd);
 	/* read it back before the original goes */
-	if ((zfd = openat(dirfd, tmp, O_RDONLY | O_CLOEXEC)) < 0 ||
+	if ((zfd = openat(dirfd, tmp, O_RDONLY | JRN_NOLINK)) < 0 ||
 	    zst_size(zfd) != (int64_t)total) {
 		rc = da_seterr(err, DA_E_IO, "%s/%s: does not decompress to "
 		    "the %llu bytes of %s", dir, tmp, (unsigned long long)total,
@@ -342,7 +342,7 @@ jrn__decompress_segment(int dirfd, const char *dir, const char *zname,
 		return rc;
 	(void)unlinkat(dirfd, tmp, 0);
 	if ((b = malloc(ZIN_CHUNK)) == NULL ||
-	    (fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    (fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | JRN_NOLINK,
 	    0640)) < 0) {
 		rc = da_seterr(err, DA_E_IO, "%s/%s: %s", dir, tmp,
 		    b == NULL ? "out of memory" : strerror(errno));

@@ -20,6 +20,7 @@
 #include "policy/policy.h"
 #include "journal-util.h"
 
+#include <openssl/provider.h>
 #include <openssl/sha.h>
 
 static const unsigned char key[32] = "0123456789abcdef0123456789abcdef";
@@ -165,6 +166,58 @@ TEST(callmark_roundtrip_and_tampering)
 	    CALLMARK_MALFORMED);
 	ASSERT_EQ(callmark_verify("abc", 3, "GET", 3, "/", 1, &cm),
 	    CALLMARK_MALFORMED);
+}
+
+/* OpenSSL failing makes no mark (never an all-zero or partial MAC), and
+ * the checker accepts neither an all-zero MAC nor one it cannot compute. */
+TEST(callmark_fails_closed)
+{
+	char mark[CALLMARK_MAX], zero[CALLMARK_MAX], line[CALLMARK_LINE_MAX];
+	const char *id = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
+	struct callmark cm;
+	size_t n;
+
+	callmark_key_set(key, sizeof(key));
+	n = callmark_make(id, 5, NULL, "GET", 3, "/_ping", 6, mark);
+	ASSERT(n > 0);
+	callmark_test_fail(1);
+	memset(zero, 'x', sizeof(zero));
+	zero[CALLMARK_MAX - 1] = '\0';
+	ASSERT_EQ(callmark_make(id, 5, NULL, "GET", 3, "/_ping", 6, zero), 0);
+	ASSERT_STREQ(zero, "");
+	ASSERT_EQ(callmark_own_call("GET", "/info", line), 0);
+	ASSERT_STREQ(line, "");
+	/* a good mark cannot be checked now: not vouched */
+	ASSERT_EQ(callmark_verify(mark, n, "GET", 3, "/_ping", 6, &cm),
+	    CALLMARK_BAD_MAC);
+	callmark_test_fail(0);
+	ASSERT_EQ(callmark_verify(mark, n, "GET", 3, "/_ping", 6, &cm),
+	    CALLMARK_VALID);
+	/* the same mark with an all-zero MAC, as a broken maker wrote it */
+	memcpy(zero, mark, n + 1);
+	memset(strstr(zero, ";m=") + 3, '0', 64);
+	ASSERT_EQ(callmark_verify(zero, n, "GET", 3, "/_ping", 6, &cm),
+	    CALLMARK_BAD_MAC);
+}
+
+/* The same with OpenSSL really failing: only the null provider loaded
+ * (this test runs in its own forked process), so HMAC cannot be fetched.
+ * A maker that ignored that would send an all-zero MAC and a checker that
+ * ignored it would compute all zeros too and accept it. */
+TEST(callmark_openssl_without_hmac_fails_closed)
+{
+	char mark[CALLMARK_MAX];
+	const char *id = "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9";
+	struct callmark cm;
+	size_t n;
+
+	ASSERT(OSSL_PROVIDER_load(NULL, "null") != NULL);
+	callmark_key_set(key, sizeof(key));
+	n = callmark_make(id, 5, NULL, "GET", 3, "/_ping", 6, mark);
+	ASSERT_EQ(n, 0);
+	snprintf(mark, sizeof(mark), "v1;id=%s;t=5;b=-;m=%064d", id, 0);
+	ASSERT_EQ(callmark_verify(mark, strlen(mark), "GET", 3, "/_ping", 6,
+	    &cm), CALLMARK_BAD_MAC);
 }
 
 TEST(key_file_created_0600_and_checked)

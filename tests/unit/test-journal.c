@@ -14,6 +14,7 @@
 #include "unit.h"
 
 #include "base/err.h"
+#include "journal/cursor.h"
 #include "journal/journal.h"
 #include "journal/reader.h"
 #include "journal/verify.h"
@@ -493,5 +494,113 @@ TEST(reader_rejects_giant_line)
 	ASSERT_EQ(jrn_reader_next(r, &line, &len, &seq, err), DA_E_CORRUPT);
 	ASSERT_CONTAINS(err, "longer than");
 	jrn_reader_close(r);
+	rm_tmp();
+}
+
+/* ---- symbolic links planted in the journal directory ---- */
+
+static off_t
+size_of(const char *path)
+{
+	struct stat st;
+
+	ASSERT_EQ(stat(path, &st), 0);
+	return st.st_size;
+}
+
+/* A segment replaced by a link to a file elsewhere: opening the journal,
+ * reading it (reader, segment, verify) and writing to it all refuse the
+ * link with an error that says so; the file it points at is untouched. */
+TEST(symlink_in_place_of_segment_refused)
+{
+	char err[DA_ERRLEN], seg[400], out[400];
+	struct jrn_verify_result vr;
+	struct jrn_segread *sr;
+	struct jrn_reader *r;
+	struct jrn_opts o;
+	struct journal *j;
+	const char *line;
+	uint64_t seq;
+	size_t len;
+	off_t before;
+
+	mk_journal();
+	j = open_j(0, NULL, NULL);
+	append_n(j, 5, 200);
+	jrn_close(j);
+	snprintf(seg, sizeof(seg), "%s/0000000000000001.jsonl", jdir);
+	snprintf(out, sizeof(out), "%s/elsewhere.jsonl", tdir);
+	ASSERT_EQ(rename(seg, out), 0);
+	ASSERT_EQ(symlink(out, seg), 0);
+	before = size_of(out);
+
+	jrn_opts_default(&o);
+	o.dir = jdir;
+	ASSERT(jrn_open(&j, &o, NULL, err) != DA_OK);
+	ASSERT_CONTAINS(err, "symbolic link");
+	ASSERT_EQ(size_of(out), before);
+
+	ASSERT(jrn_segment_open(&sr, jdir, "0000000000000001.jsonl", err) !=
+	    DA_OK);
+	ASSERT_CONTAINS(err, "symbolic link");
+	if (jrn_reader_open(&r, jdir, 1, err) == DA_OK) {
+		ASSERT(jrn_reader_next(r, &line, &len, &seq, err) != DA_OK);
+		jrn_reader_close(r);
+	}
+	ASSERT_CONTAINS(err, "symbolic link");
+	memset(&vr, 0, sizeof(vr));
+	ASSERT(jrn_verify(jdir, &vr, err) != DA_OK || !vr.ok);
+	rm_tmp();
+}
+
+/* Links planted under the names the next segments will have, and under
+ * the meta file, a cursor and the seal key: the writer refuses to create
+ * the segment through the link (the file it names gets nothing), and the
+ * other files are refused too. */
+TEST(symlink_at_next_segment_name_refused)
+{
+	char err[DA_ERRLEN], p[400], victim[400], m[2048], id[JRN_ID_LEN];
+	unsigned char gen[JRN_HASH_LEN];
+	uint64_t t = 0, seq;
+	struct journal *j;
+	int i, fd;
+
+	mk_journal();
+	snprintf(victim, sizeof(victim), "%s/victim", tdir);
+	ASSERT((fd = open(victim, O_WRONLY | O_CREAT | O_TRUNC, 0644)) >= 0);
+	close(fd);
+	j = open_j(4096, NULL, NULL);
+	append_n(j, 1, 200);
+	for (i = 2; i < 400; i++) {
+		snprintf(p, sizeof(p), "%s/%016x.jsonl", jdir, i);
+		ASSERT_EQ(symlink(victim, p), 0);
+	}
+	for (i = 0; i < 60; i++) {
+		size_t ml = members(m, sizeof(m), 7, i, 1000);
+
+		if (jrn_submit(j, m, ml, &t) != DA_OK)
+			break;
+	}
+	for (i = 0; i < 400 && jrn_durable(j) < t; i++)
+		usleep(5000);
+	ASSERT(jrn_durable(j) < t);		/* it stopped at the link */
+	ASSERT(!jrn_healthy(j));
+	jrn_close(j);
+	ASSERT_EQ(size_of(victim), 0);
+
+	/* cursor, meta and seal key through links: refused as well */
+	snprintf(p, sizeof(p), "%s/cursors/c1", jdir);
+	ASSERT_EQ(symlink(victim, p), 0);
+	ASSERT(jrn_cursor_read(jdir, "c1", &seq, err) != DA_OK);
+	snprintf(p, sizeof(p), "%s/cursors/c2~", jdir);
+	ASSERT_EQ(symlink(victim, p), 0);
+	ASSERT(jrn_cursor_write(jdir, "c2", 5, err) != DA_OK);
+	ASSERT_CONTAINS(err, "symbolic link");
+	ASSERT_EQ(size_of(victim), 0);
+	snprintf(p, sizeof(p), "%s/journal.meta", jdir);
+	ASSERT_EQ(rename(p, victim), 0);
+	ASSERT_EQ(symlink(victim, p), 0);
+	ASSERT(jrn_meta_read(jdir, id, gen, err) != DA_OK);
+	ASSERT_CONTAINS(err, "symbolic link");
 	rm_tmp();
 }

@@ -3,9 +3,14 @@
  * and redaction of secrets in recorded command lines. */
 #include "unit.h"
 
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "capture/cmdline.h"
 #include "capture/peer.h"
 #include "json/json.h"
@@ -116,8 +121,22 @@ TEST(cmdline_redacts_secrets)
 	const char *envs[] = { "env", "DB_PASSWORD=pw3", "PATH=/bin", NULL };
 	const char *curld[] = { "curl", "-d", "{\"username\":\"u\",\"password\":\"pw4\"}",
 	    "--data-raw", "token=pw5", "-d{\"Secret\":\"pw6\"}", "-d", "{\"Image\":\"bb\"}", NULL };
+	const char *opts[] = { "docker", "run", "--log-opt=splunk-token=pw7",
+	    "--log-opt", "splunk-token=pw8", "bb", NULL };
+	const char *vol[] = { "docker", "volume", "create", "--opt",
+	    "o=addr=h,username=u,password=pw9", "-o",
+	    "o=credentials=/etc/pw10,vers=3", "v", NULL };
 	char *s;
 
+	s = cmdline(opts);
+	ASSERT_STREQ(s, "[\"docker\",\"run\",\"--log-opt=splunk-token=[redacted]\","
+	    "\"--log-opt\",\"splunk-token=[redacted]\",\"bb\"]");
+	free(s);
+	s = cmdline(vol);
+	ASSERT_STREQ(s, "[\"docker\",\"volume\",\"create\",\"--opt\","
+	    "\"o=addr=h,username=u,password=[redacted]\",\"-o\","
+	    "\"o=credentials=[redacted],vers=3\",\"v\"]");
+	free(s);
 	s = cmdline(login);
 	ASSERT_STREQ(s, "[\"docker\",\"login\",\"-u\",\"bob\",\"-p\",\"[redacted]\",\"reg\"]");
 	free(s);
@@ -177,4 +196,77 @@ TEST(actor_cache_reuses_but_sees_loginuid_change)
 	}
 	buf_free(&a);
 	buf_free(&b);
+}
+
+/* The proxy loop and the events/AuthZ threads render actors at once: two
+ * threads churn the actor cache (more live pids than slots) and the name
+ * cache (more uids than slots); every actor must be whole JSON naming the
+ * uid it was asked for and that uid's user.  Built with -fsanitize=thread
+ * (make tsan) this also shows there is no data race. */
+#define HAMMER_KIDS	40
+#define HAMMER_ROUNDS	1500
+
+static pid_t hammer_pids[HAMMER_KIDS];
+
+static void *
+hammer(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+	char want[96], err[DA_ERRLEN];
+	struct buf b;
+	long bad = 0;
+
+	buf_init(&b, BUF_UNLIMITED);
+	for (int i = 0; i < HAMMER_ROUNDS; i++) {
+		pid_t pid = hammer_pids[rand_r(&seed) % HAMMER_KIDS];
+		unsigned uid = rand_r(&seed) % 160;
+		struct passwd pw, *res = NULL;
+		char tmp[1024];
+		struct json *j;
+
+		buf_reset(&b);
+		if (peer_actor_json_for(pid, uid, uid, -1, &b) != 0 ||
+		    (j = json_parse(b.data, b.len, err)) == NULL) {
+			bad++;
+			continue;
+		}
+		json_free(j);
+		snprintf(want, sizeof(want), "\"uid\":%u,", uid);
+		if (strstr(b.data, want) == NULL)
+			bad++;
+		if (getpwuid_r(uid, &pw, tmp, sizeof(tmp), &res) == 0 && res) {
+			snprintf(want, sizeof(want), "\"user\":\"%s\"",
+			    pw.pw_name);
+			if (strstr(b.data, want) == NULL)
+				bad++;
+		}
+	}
+	buf_free(&b);
+	return (void *)bad;
+}
+
+TEST(caches_shared_by_two_threads)
+{
+	pthread_t t1, t2;
+	void *bad1, *bad2;
+	int i;
+
+	for (i = 0; i < HAMMER_KIDS; i++) {
+		if ((hammer_pids[i] = fork()) == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);	/* not orphaned */
+			pause();
+			_exit(0);
+		}
+		ASSERT(hammer_pids[i] > 0);
+	}
+	ASSERT_EQ(pthread_create(&t1, NULL, hammer, (void *)1), 0);
+	ASSERT_EQ(pthread_create(&t2, NULL, hammer, (void *)2), 0);
+	ASSERT_EQ(pthread_join(t1, &bad1), 0);
+	ASSERT_EQ(pthread_join(t2, &bad2), 0);
+	for (i = 0; i < HAMMER_KIDS; i++) {
+		kill(hammer_pids[i], SIGKILL);
+		waitpid(hammer_pids[i], NULL, 0);
+	}
+	ASSERT_EQ((long)bad1, 0);
+	ASSERT_EQ((long)bad2, 0);
 }

@@ -196,6 +196,120 @@ TEST(mount_options_and_urls)
 	    "\"z\":\"a://@b\",\"w\":\"git://[redacted]@h:22\"}");
 }
 
+/* Log-driver and volume-driver options are free-form maps: their keys
+ * match by pattern (token, secret, passw, cred, key, auth, pwd), wherever
+ * LogConfig sits (HostConfig or the top level) and in service specs. */
+TEST(driver_options_by_pattern)
+{
+	EXPECT("container.create",
+	    "{\"Image\":\"bb\",\"HostConfig\":{\"LogConfig\":{\"Type\":\"splunk\","
+	    "\"Config\":{\"splunk-token\":\"S3CR3T\",\"splunk-url\":\"https://h\","
+	    "\"logentries-token\":\"S3CR3T\",\"max-size\":\"10m\","
+	    "\"awslogs-credentials-endpoint\":\"S3CR3T\","
+	    "\"gelf-tls-password\":\"S3CR3T\",\"SYSLOG-TLS-KEY\":\"S3CR3T\","
+	    "\"x-Secret-y\":\"S3CR3T\",\"smb_pass\":\"S3CR3T\",\"mode\":\"blocking\","
+	    "\"api_pwd\":\"S3CR3T\",\"tag\":\"{{.Name}}\"}}},"
+	    "\"logconfig\":{\"config\":{\"fluentd-auth\":\"S3CR3T\"}}}",
+	    "{\"Image\":\"bb\",\"HostConfig\":{\"LogConfig\":{\"Type\":\"splunk\","
+	    "\"Config\":{\"splunk-token\":" R ",\"splunk-url\":\"https://h\","
+	    "\"logentries-token\":" R ",\"max-size\":\"10m\","
+	    "\"awslogs-credentials-endpoint\":" R ",\"gelf-tls-password\":" R
+	    ",\"SYSLOG-TLS-KEY\":" R ",\"x-Secret-y\":" R ",\"smb_pass\":" R
+	    ",\"mode\":\"blocking\",\"api_pwd\":" R ",\"tag\":\"{{.Name}}\"}}},"
+	    "\"logconfig\":{\"config\":{\"fluentd-auth\":" R "}}}");
+	/* outside an option map a "key" member is not a secret */
+	EXPECT("container.create", "{\"Config\":{\"splunk-token\":\"x\"},"
+	    "\"Labels\":{\"key\":\"v\"}}",
+	    "{\"Config\":{\"splunk-token\":\"x\"},\"Labels\":{\"key\":\"v\"}}");
+	EXPECT("service.create", "{\"TaskTemplate\":{\"LogDriver\":{\"Name\":"
+	    "\"splunk\",\"Options\":{\"splunk-token\":\"S3CR3T\",\"max-file\":"
+	    "\"3\"}},\"ContainerSpec\":{\"Mounts\":[{\"VolumeOptions\":{"
+	    "\"DriverConfig\":{\"Name\":\"sshfs\",\"Options\":{\"sshkey\":"
+	    "\"S3CR3T\",\"host\":\"h\"}}}}]}}}",
+	    "{\"TaskTemplate\":{\"LogDriver\":{\"Name\":\"splunk\",\"Options\":"
+	    "{\"splunk-token\":" R ",\"max-file\":\"3\"}},\"ContainerSpec\":"
+	    "{\"Mounts\":[{\"VolumeOptions\":{\"DriverConfig\":{\"Name\":"
+	    "\"sshfs\",\"Options\":{\"sshkey\":" R ",\"host\":\"h\"}}}}]}}}");
+	EXPECT("volume.create", "{\"Driver\":\"local\",\"DriverOpts\":{\"type\":"
+	    "\"cifs\",\"device\":\"//h/s\",\"o\":\"username=u,credentials=S3CR3T,"
+	    "secret=S3CR3T,vers=3.0\",\"smbpassword\":\"S3CR3T\"}}",
+	    "{\"Driver\":\"local\",\"DriverOpts\":{\"type\":\"cifs\",\"device\":"
+	    "\"//h/s\",\"o\":\"username=u,credentials=[redacted],secret=[redacted],"
+	    "vers=3.0\",\"smbpassword\":" R "}}");
+}
+
+/* {"error":<text>} as record.c writes dockerd's error */
+static char *
+msg(const char *text)
+{
+	struct buf out;
+	struct jw w;
+
+	buf_init(&out, BUF_UNLIMITED);
+	jw_init(&w, &out);
+	jw_obj_begin(&w, NULL);
+	redact_write_message(&w, "error", text, strlen(text));
+	jw_obj_end(&w);
+	ASSERT_EQ(w.err, 0);
+	return buf_steal(&out, NULL);
+}
+
+#define MSG(text, want) do {						\
+	char *_got = msg(text);						\
+	ASSERT_STREQ(_got, "{\"error\":\"" want "\"}");			\
+	ASSERT_NOT_CONTAINS(_got, "S3CR3T");				\
+	ASSERT_NOT_CONTAINS(_got, "hunter2");				\
+	free(_got);							\
+} while (0)
+
+TEST(error_text_secrets)
+{
+	/* what dockerd 20.10 answers when a CIFS volume fails to mount */
+	MSG("error while mounting volume '/var/lib/docker/volumes/v/_data': "
+	    "failed to mount local volume: mount //127.0.0.1/share:/var/lib/"
+	    "docker/volumes/v/_data, data: addr=127.0.0.1,username=u,"
+	    "password=hunter2,vers=3.0: invalid argument",
+	    "error while mounting volume '/var/lib/docker/volumes/v/_data': "
+	    "failed to mount local volume: mount //127.0.0.1/share:/var/lib/"
+	    "docker/volumes/v/_data, data: addr=127.0.0.1,username=u,"
+	    "password=[redacted],vers=3.0: invalid argument");
+	MSG("mount opts pass=S3CR3T,credentials=/S3CR3T,secret=S3CR3T "
+	    "PASSWD='S3CR3T x' smb_pass=S3CR3T;",
+	    "mount opts pass=[redacted],credentials=[redacted],secret=[redacted] "
+	    "PASSWD='[redacted]' smb_pass=[redacted];");
+	MSG("Get https://bob:S3CR3T@reg/v2/: denied; url=https://u:S3CR3T@h",
+	    "Get https://[redacted]@reg/v2/: denied; url=https://[redacted]@h");
+	MSG("bad header Authorization: Basic S3CR3T== from proxy",
+	    "bad header Authorization: Basic [redacted] from proxy");
+	MSG("authorization:S3CR3T, X-Registry-Auth: S3CR3T",
+	    "authorization:[redacted], X-Registry-Auth: [redacted]");
+	MSG("json: {\"password\":\"S3CR3T\",\"user\":\"u\"}",
+	    "json: {\\\"password\\\":\\\"[redacted]\\\",\\\"user\\\":"
+	    "\\\"u\\\"}");
+	/* the same quoted again, as Go's %q prints it */
+	MSG("invalid \\\"secret\\\": \\\"S3CR3T x\\\" given",
+	    "invalid \\\\\\\"secret\\\\\\\": \\\\\\\"[redacted]\\\\\\\" given");
+	/* what stays: ordinary messages, names without values */
+	MSG("unauthorized: authentication required",
+	    "unauthorized: authentication required");
+	MSG("No such container: abc; max-size=10m; token not found",
+	    "No such container: abc; max-size=10m; token not found");
+	MSG("failed to fetch anonymous token: unexpected status: 401",
+	    "failed to fetch anonymous token: unexpected status: 401");
+	MSG("password= and key=", "password= and key=");
+	char *n = NULL;
+	struct buf out;
+	struct jw w;
+
+	buf_init(&out, BUF_UNLIMITED);
+	jw_init(&w, &out);
+	jw_obj_begin(&w, NULL);
+	redact_write_message(&w, "error", n, 0);
+	jw_obj_end(&w);
+	ASSERT_STREQ(out.data, "{\"error\":null}");
+	buf_free(&out);
+}
+
 TEST(non_object_bodies)
 {
 	EXPECT("container.create", "\"a string\"", "\"a string\"");

@@ -1,0 +1,1 @@
+/build?t=a&buildargs=%7B%22A%22%3A%22b%22%7D&remote=https://u:p@h/&networkmode=host

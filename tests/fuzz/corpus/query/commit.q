@@ -1,0 +1,1 @@
+/commit?container=web&repo=img&tag=t&changes=USER%20root&changes=CMD%20sh

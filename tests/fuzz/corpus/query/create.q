@@ -1,0 +1,1 @@
+/v1.41/containers/create?name=web&name=other

@@ -1,0 +1,1 @@
+/v1.41/containers/a%2Fb/exec?x=%zz&+=+&%00=1&a=1&a=2

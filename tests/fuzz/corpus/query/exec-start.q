@@ -1,0 +1,1 @@
+/v1.41/exec/0123456789abcdef/start

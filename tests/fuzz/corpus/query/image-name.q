@@ -1,0 +1,1 @@
+/v1.41/images/registry.example:5000/ns/img:tag?force=1

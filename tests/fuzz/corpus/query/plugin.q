@@ -1,0 +1,1 @@
+/v1.41/plugins/pull?remote=vieux%2Fsshfs&name=sshfs

@@ -1,0 +1,1 @@
+/v1.41/images/create?fromImage=registry.example%2Fns%2Fimg&tag=1.0&tag=x

@@ -1,0 +1,1 @@
+/v1.41/swarm/join
