@@ -47,6 +47,8 @@ struct call {
 	char		 method[16];
 	struct buf	 path;		/* raw path, without the query */
 	struct buf	 query;		/* rendered query object */
+	struct buf	 target;	/* raw request-target (capture/query.h) */
+	int		 body_kind;	/* query_body_kind(): QUERY_BODY_* */
 	struct buf	 ua;
 	struct buf	 headers;	/* rendered selected headers, or empty */
 	struct buf	 body;		/* rendered redacted body, or empty */

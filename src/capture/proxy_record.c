@@ -62,6 +62,26 @@ render_headers(struct call *k, const struct http_head *h)
 		jw_obj_end(&w);
 }
 
+/* The parameters as dockerd reads them: the action they select and
+ * request.query (capture/query.h); body is an urlencoded form body when
+ * held whole. */
+static void
+read_query(struct call *k, const char *body, size_t n, int unseen,
+    struct extract_doubt *doubt)
+{
+	struct query_call qc;
+
+	memset(&qc, 0, sizeof(qc));
+	qc.method = k->method;
+	qc.target = k->target.data != NULL ? k->target.data : "";
+	qc.target_len = k->target.len;
+	qc.body_kind = k->body_kind;
+	qc.body = body;
+	qc.body_len = n;
+	qc.body_unseen = unseen;
+	query_record(&qc, &k->rm, &k->query, doubt);
+}
+
 void
 px_request_details(struct conn *c, const struct http_head *h)
 {
@@ -70,12 +90,15 @@ px_request_details(struct conn *c, const struct http_head *h)
 	size_t tl = h->target_len;
 	const struct http_header *ua;
 
+	const struct http_header *ct = http_header_get(h, "Content-Type");
+
 	q = memchr(t, '?', tl);
 	buf_append(&k->path, t, (size_t)((q ? q : t + tl) - t) < PX_PATH_MAX ?
 	    (size_t)((q ? q : t + tl) - t) : PX_PATH_MAX - 1);
-	if (q != NULL)
-		query_render(k->rm.action, q + 1, tl - (size_t)(q + 1 - t),
-		    &k->query);
+	buf_append(&k->target, t, tl);
+	k->body_kind = ct != NULL ? query_body_kind(k->method, ct->value,
+	    ct->value_len) : QUERY_BODY_NONE;
+	read_query(k, NULL, 0, 0, NULL);
 	if ((ua = http_header_get(h, "User-Agent")) != NULL)
 		buf_append(&k->ua, ua->value, ua->value_len < 1000 ?
 		    ua->value_len : 1000);
@@ -102,6 +125,16 @@ px_request_body(struct conn *c, const char *body, size_t n)
 	size_t used = 0;
 	struct jw w;
 
+	/* the parameters again, now with the body: an urlencoded form's
+	 * values come first (and are no JSON) */
+	read_query(k, (k->body_kind & ~QUERY_CT_UNSURE) == QUERY_BODY_FORM ?
+	    body : NULL, n, body == NULL && (k->truncated || k->rqf.chunked ||
+	    k->rqf.length > 0), &k->doubt);
+	/* ... and not JSON, unless the route decodes its body as JSON
+	 * whatever its type (then both readings are recorded) */
+	if ((k->body_kind & ~QUERY_CT_UNSURE) == QUERY_BODY_FORM &&
+	    !(bodyread_route(k->rm.action, k->rm.api_version) & BR_JSON))
+		body = NULL;
 	if (k->query.len > 0)
 		qroot = json_parse(k->query.data, k->query.len, NULL);
 	/* Like dockerd's json.Decoder: the first value counts, bytes after

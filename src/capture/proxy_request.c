@@ -19,6 +19,7 @@
 #include "capture/callmark.h"
 #include "capture/inflight.h"
 #include "capture/proxy_int.h"
+#include "capture/query.h"
 #include "journal/journal.h"
 #include "json/json.h"
 #include "policy/policy.h"
@@ -30,6 +31,7 @@ px_call_reset(struct conn *c)
 
 	buf_free(&k->path);
 	buf_free(&k->query);
+	buf_free(&k->target);
 	buf_free(&k->ua);
 	buf_free(&k->headers);
 	buf_free(&k->body);
@@ -53,7 +55,8 @@ call_begin(struct conn *c)
 	k->t0 = clock_mono_ns();
 	k->outcome = "pending";
 	buf_init(&k->path, PX_PATH_MAX);
-	buf_init(&k->query, 64 * 1024);
+	buf_init(&k->query, BUF_UNLIMITED);
+	buf_init(&k->target, BUF_UNLIMITED);
 	buf_init(&k->ua, 1024);
 	buf_init(&k->headers, 16 * 1024);
 	buf_init(&k->body, BUF_UNLIMITED);
@@ -164,6 +167,10 @@ body_wanted(struct conn *c, const struct http_head *h)
 	if ((br & BR_MULTIPART) && http_media_type_is(ctv, ctl,
 	    "multipart/form-data") != HTTP_MT_OTHER)
 		extract_doubt_add(&k->doubt, DOUBT_MULTIPART);
+	/* an urlencoded form: dockerd reads its values before the query's
+	 * (capture/query.h); px_request_body reads it as a form */
+	if ((k->body_kind & ~QUERY_CT_UNSURE) == QUERY_BODY_FORM)
+		return 1;
 	return json != HTTP_MT_OTHER;
 }
 

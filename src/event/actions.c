@@ -1,19 +1,23 @@
 /* actions.c -- classify a Docker API request (method, request-target) into
  * an action name by matching it against the route table in routes.c.
  *
- * Runs on every proxied request, so it allocates nothing and reads the
- * target once: normalise the absolute form, split off the query,
- * percent-decode into a stack buffer, reject what dockerd would not route
- * (control bytes, bad escapes, NUL, paths gorilla/mux redirects because
- * they are not clean), strip "/v<version>", binary-search the table for
- * the group of the first path segment and match templates in that group.
- * Everything that fails on the way is action "unknown". */
+ * Runs on every proxied request, so it allocates nothing (but for a
+ * condition's boolean longer than 256 bytes) and reads the target once:
+ * normalise the absolute form, split off the query, percent-decode into
+ * a stack buffer, reject what dockerd would not route (control bytes, bad
+ * escapes, NUL, paths gorilla/mux redirects because they are not clean),
+ * strip "/v<version>/", binary-search the table for the group of the
+ * first path segment and match templates in that group; conditions read
+ * dockerd's r.Form (event/form.h).  Everything that fails on the way is
+ * action "unknown".  Also: API version comparison as dockerd's. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "event/actions.h"
+#include "event/form.h"
 #include "event/routes.h"
 
 #define TARGET_MAX	8192	/* longer request-targets classify as unknown */
@@ -105,12 +109,12 @@ group_cmp(const char *name, const char *seg, size_t sl)
 	}
 }
 
-/* Match the whole of p[0..pn) against the rest of a template, t, walking
- * both a segment at a time: a literal segment must be equal, "{x}" takes
- * one non-empty segment, "{x*}" takes one or more so that the template's
- * remaining segments match the end of the path.  The first variable
- * matched goes to *ref unless ref->p is already set.  Fails at the first
- * segment that differs, which for most rows is the first one compared. */
+/* Match the whole of p[0..pn) against the rest of a template, t, as
+ * gorilla/mux matches moby's anchored regular expression: a literal
+ * segment must be equal, "{x}" takes one non-empty segment ([^/]+),
+ * "{x*}" takes any bytes but '\n' (.*) and "{x+}" at least one (.+), so
+ * that the template's literal rest matches the end of the path.  The
+ * first variable matched goes to *ref unless ref->p is already set. */
 static bool
 match_tmpl(const char *t, const char *p, size_t pn, struct span *ref)
 {
@@ -131,25 +135,21 @@ match_tmpl(const char *t, const char *p, size_t pn, struct span *ref)
 		}
 
 		const char *e = strchr(t, '}');
-		if (e[-1] == '*') {
-			/* greedy: the segments after it (m of them) take the
-			 * end of the path; the variable is what lies between */
-			size_t m = 0, b = pn;
-			for (const char *x = e + 1; *x != '\0'; x++)
-				m += *x == '/';
-			while (m > 0) {
-				if (b <= pi)
-					return false;
-				if (p[--b] == '/')
-					m--;
-			}
-			if (b <= pi || p[b - 1] == '/')
+		if (e[-1] == '*' || e[-1] == '+') {
+			/* greedy, then only literal text: the path must end
+			 * with that text; the variable is what lies between */
+			size_t sl = strlen(e + 1);
+			if (pn - pi < sl || memcmp(p + pn - sl, e + 1, sl) != 0)
+				return false;
+			size_t vn = pn - sl - pi;
+			if ((e[-1] == '+' && vn == 0) ||
+			    memchr(p + pi, '\n', vn) != NULL)
 				return false;
 			if (ref->p == NULL) {
 				ref->p = p + pi;
-				ref->n = b - pi;
+				ref->n = vn;
 			}
-			return match_tmpl(e + 1, p + b, pn - b, ref);
+			return true;
 		}
 		size_t s = pi;
 		while (pi < pn && p[pi] != '/')
@@ -165,76 +165,25 @@ match_tmpl(const char *t, const char *p, size_t pn, struct span *ref)
 	return pi == pn;
 }
 
-/* dockerd's r.Form.Get(key) != "" for the query q[0..qn), as Go's
- * url.ParseQuery reads it: pairs split on '&', a pair holding ';' or a bad
- * escape is skipped, '+' is a space, the first value counts. */
+/* Does row r's condition hold for form f? */
 static bool
-query_nonempty(const char *q, size_t qn, const char *key)
+cond_holds(const struct route *r, const struct form *f)
 {
-	size_t i = 0;
+	char c;
 
-	while (i < qn) {
-		const char *pair = q + i;
-		const char *amp = memchr(pair, '&', qn - i);
-		size_t pl = amp != NULL ? (size_t)(amp - pair) : qn - i;
-
-		i += pl + 1;
-		if (pl == 0 || memchr(pair, ';', pl) != NULL)
-			continue;
-
-		/* decode the key on the fly and compare it to key */
-		const char *kp = key;
-		bool same = true, bad = false;
-		size_t j = 0;
-		for (; j < pl && pair[j] != '='; j++) {
-			int c = (unsigned char)pair[j];
-			if (c == '+')
-				c = ' ';
-			else if (c == '%') {
-				int hi, lo;
-				if (j + 2 >= pl ||
-				    (hi = hexval((unsigned char)pair[j + 1])) < 0 ||
-				    (lo = hexval((unsigned char)pair[j + 2])) < 0) {
-					bad = true;
-					break;
-				}
-				c = hi << 4 | lo;
-				j += 2;
-			}
-			if (same && *kp != '\0' && (unsigned char)*kp == c)
-				kp++;
-			else
-				same = false;
-		}
-		if (bad || !same || *kp != '\0')
-			continue;
-
-		/* the value: non-empty when it has at least one byte and
-		 * every escape in it is valid */
-		size_t v = j < pl ? j + 1 : pl;
-		for (size_t x = v; x < pl; x++) {
-			if (pair[x] == '%') {
-				if (x + 2 >= pl || hexval((unsigned char)pair[x + 1]) < 0 ||
-				    hexval((unsigned char)pair[x + 2]) < 0) {
-					bad = true;
-					break;
-				}
-				x += 2;
-			}
-		}
-		if (bad)
-			continue;
-		return v < pl;
-	}
-	return false;
+	if (r->rt_query == NULL)
+		return true;
+	if (r->rt_cond == ROUTE_COND_TRUE)
+		return form_bool(f, r->rt_query) != 0;
+	return form_get(f, r->rt_query, &c, 0) > 0;
 }
 
 /* The first row of group g that matches method, path p[0..pn) (of which
- * the first skip bytes are known to match) and query q[0..qn); its index
- * in the group, or -1.  *ref gets its first path variable. */
+ * the first skip bytes are known to match) and form f; its index in the
+ * group, or -1.  *ref gets its first path variable. */
 static long
 scan_group(const struct route_group *g, size_t skip, const char *method,
-    const char *p, size_t pn, const char *q, size_t qn, struct span *ref)
+    const char *p, size_t pn, const struct form *f, struct span *ref)
 {
 	for (size_t i = 0; i < g->rg_count; i++) {
 		const struct route *r = &g->rg_rows[i];
@@ -245,12 +194,142 @@ scan_group(const struct route_group *g, size_t skip, const char *method,
 		    strcmp(r->rt_method, method) != 0 ||
 		    !match_tmpl(r->rt_tmpl + skip, p + skip, pn - skip, ref))
 			continue;
-		if (r->rt_query != NULL &&
-		    (q == NULL || !query_nonempty(q, qn, r->rt_query)))
+		if (!cond_holds(r, f))
 			continue;
 		return (long)i;
 	}
 	return -1;
+}
+
+/* Route the decoded path p[0..pn): the group named by its first segment
+ * (binary search), then the last group (rows starting with a variable).
+ * Returns the row, *gi its group. */
+static const struct route *
+route_path(const char *method, const char *p, size_t pn,
+    const struct form *f, struct span *ref, size_t *gi)
+{
+	const char *seg = p + 1;
+	size_t sl = seglen(seg, pn - 1);
+	size_t lo = 0, hi = route_groups_len - 1, g = route_groups_len - 1;
+	long row = -1;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = group_cmp(route_groups[mid].rg_name, seg, sl);
+		if (c == 0) {
+			g = mid;
+			break;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (g + 1 < route_groups_len)	/* rows share "/<seg>": skip it */
+		row = scan_group(&route_groups[g], 1 + sl, method, p, pn, f, ref);
+	if (row < 0) {
+		g = route_groups_len - 1;
+		row = scan_group(&route_groups[g], 0, method, p, pn, f, ref);
+	}
+	if (row < 0)
+		return NULL;
+	*gi = g;
+	return &route_groups[g].rg_rows[row];
+}
+
+/* Go's strconv.Atoi as versions.compare uses it: a syntax error is 0, a
+ * value out of range is clamped. */
+static long long
+atoi_go(const char *s, size_t n)
+{
+	unsigned long long v = 0;
+	size_t i = 0;
+	int neg = 0;
+
+	if (n > 0 && (s[0] == '+' || s[0] == '-')) {
+		neg = s[0] == '-';
+		i = 1;
+	}
+	if (i == n)
+		return 0;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		if (v <= (unsigned long long)INT64_MAX)
+			v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (neg)
+		return v > (unsigned long long)INT64_MAX + 1 ? INT64_MIN :
+		    -(long long)(v - 1) - 1;
+	return v > (unsigned long long)INT64_MAX ? INT64_MAX : (long long)v;
+}
+
+int
+api_version_cmp(const char *v, int major, int minor)
+{
+	long long want[2] = { major, minor };
+	const char *p;
+
+	if (v == NULL || *v == '\0')
+		v = ROUTE_DEFAULT_VERSION;
+	p = v;
+	for (int i = 0; ; i++) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot != NULL ? (size_t)(dot - p) : strlen(p);
+		long long x = atoi_go(p, l), w = i < 2 ? want[i] : 0;
+
+		if (x != w)
+			return x < w ? -1 : 1;
+		if (dot == NULL) {
+			/* Go's compare: missing parts are 0 */
+			for (int k = i + 1; k < 2; k++)
+				if (want[k] != 0)
+					return want[k] > 0 ? -1 : 1;
+			return 0;
+		}
+		p = dot + 1;
+	}
+}
+
+int
+api_version_lt(const char *v, int major, int minor)
+{
+	return api_version_cmp(v, major, minor) < 0;
+}
+
+/* Record the version text v[0..n) in m: as sent when it fits, else each
+ * part as Atoi reads it (leading zeros dropped, clamped), trailing zero
+ * parts dropped, cut at a part boundary: never a version that compares
+ * differently with any "major.minor". */
+static void
+set_version(struct route_match *m, const char *v, size_t n)
+{
+	char out[ROUTE_VER_MAX];
+	size_t o = 0, keep = 0;
+
+	if (n < sizeof(m->api_version)) {
+		memcpy(m->api_version, v, n);
+		m->api_version[n] = '\0';
+		return;
+	}
+	for (size_t i = 0, part = 0; i <= n; part++) {
+		const char *dot = memchr(v + i, '.', n - i);
+		size_t l = dot != NULL ? (size_t)(dot - (v + i)) : n - i;
+		char num[24];
+		int nl = snprintf(num, sizeof(num), "%lld", atoi_go(v + i, l));
+
+		if (o + (part > 0) + (size_t)nl >= sizeof(out))
+			break;
+		if (part > 0)
+			out[o++] = '.';
+		memcpy(out + o, num, (size_t)nl);
+		o += (size_t)nl;
+		if (part < 2 || strcmp(num, "0") != 0)
+			keep = o;
+		i += l + 1;
+	}
+	memcpy(m->api_version, out, keep);
+	m->api_version[keep] = '\0';
 }
 
 static void
@@ -259,6 +338,7 @@ set_unknown(const char *method, struct route_match *m)
 	m->action = "unknown";
 	m->object_type = NULL;
 	m->object_ref[0] = '\0';
+	m->route_row = -1;
 	m->flags = ROUTE_MUTATING;
 	if (method != NULL && (strcmp(method, "GET") == 0 ||
 	    strcmp(method, "HEAD") == 0 || strcmp(method, "OPTIONS") == 0))
@@ -286,16 +366,19 @@ path_clean(const char *p, size_t n)
 }
 
 /* Classify into *m; returns the matching row, or NULL with *m untouched
- * but for api_version.  *gi gets the row's group. */
+ * but for api_version.  *gi gets the row's group.  body, if not NULL, is
+ * the urlencoded form body dockerd's ParseForm reads first. */
 static const struct route *
 classify(const char *method, const char *target, size_t target_len,
-    struct route_match *m, size_t *gi)
+    const char *body, size_t body_len, struct route_match *m, size_t *gi)
 {
 	char dec[TARGET_MAX];
-	const char *p, *q = NULL;
-	size_t pn, qn = 0;
+	const char *p;
+	size_t pn;
+	struct form f = { body, body_len, NULL, 0 };
 
 	m->api_version[0] = '\0';
+	m->route_row = -1;
 	if (method == NULL || target == NULL || target_len == 0 ||
 	    target_len > TARGET_MAX)
 		return NULL;
@@ -309,8 +392,8 @@ classify(const char *method, const char *target, size_t target_len,
 	pn = target_len;
 	const char *qm = memchr(p, '?', pn);
 	if (qm != NULL) {
-		q = qm + 1;
-		qn = pn - (size_t)(q - p);
+		f.query = qm + 1;
+		f.query_len = pn - (size_t)(f.query - p);
 		pn = (size_t)(qm - p);
 	}
 
@@ -346,7 +429,7 @@ classify(const char *method, const char *target, size_t target_len,
 			    (h = hexval((unsigned char)p[i + 1])) < 0 ||
 			    (l = hexval((unsigned char)p[i + 2])) < 0)
 				return NULL;
-			if (h == 0 && l == 0)	/* decoded NUL */
+			if (h == 0 && l == 0)	/* decoded NUL: see actions.md */
 				return NULL;
 			dec[o++] = (char)(h << 4 | l);
 			i += 2;
@@ -357,60 +440,38 @@ classify(const char *method, const char *target, size_t target_len,
 	if (!path_clean(p, pn))
 		return NULL;
 
-	/* "/v<digits and dots>" is the API version ("/v1.41" alone is "/") */
+	/* "/v{version:[0-9.]+}/...": each route is registered with that
+	 * prefix first, then bare, so a versioned path matches a route's
+	 * versioned form if its rest matches, and only then any bare
+	 * template that takes the whole path (OPTIONS /{anyroute:.*}) */
+	struct span ref;
+	const struct route *r = NULL;
 	if (pn >= 3 && p[1] == 'v') {
 		size_t i = 2;
 		while (i < pn && ((p[i] >= '0' && p[i] <= '9') || p[i] == '.'))
 			i++;
-		if (i > 2 && (i == pn || p[i] == '/')) {
-			copy_trunc(m->api_version, sizeof(m->api_version),
-			    p + 2, i - 2);
-			p += i;
-			pn -= i;
-			if (pn == 0)
-				return NULL;
+		if (i > 2 && i < pn && p[i] == '/') {
+			set_version(m, p + 2, i - 2);
+			r = route_path(method, p + i, pn - i, &f, &ref, gi);
 		}
 	}
-
-	/* the group named by the first segment (binary search; the last
-	 * group, "", holds the rows that start with a variable), then that
-	 * last group.  The first row that matches wins; the table is ordered
-	 * so that a row with variables never shadows an all-literal row. */
-	const char *seg = p + 1;
-	size_t sl = seglen(seg, pn - 1);
-	size_t lo = 0, hi = route_groups_len - 1, g = route_groups_len - 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = group_cmp(route_groups[mid].rg_name, seg, sl);
-		if (c == 0) {
-			g = mid;
-			break;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (r == NULL) {
+		r = route_path(method, p, pn, &f, &ref, gi);
+		if (r != NULL)
+			m->api_version[0] = '\0';
 	}
-	struct span ref;
-	long row = -1;
-	if (g + 1 < route_groups_len)	/* rows share "/<seg>": skip it */
-		row = scan_group(&route_groups[g], 1 + sl, method, p, pn, q, qn,
-		    &ref);
-	if (row < 0) {
-		g = route_groups_len - 1;
-		row = scan_group(&route_groups[g], 0, method, p, pn, q, qn, &ref);
-	}
-	if (row < 0)
+	if (r == NULL)
 		return NULL;
 
-	const struct route *r = &route_groups[g].rg_rows[row];
 	m->action = r->rt_action;
 	m->object_type = r->rt_objtype;
 	m->flags = r->rt_flags;
 	m->object_ref[0] = '\0';
 	if (r->rt_objtype != NULL && ref.p != NULL)
 		copy_trunc(m->object_ref, sizeof(m->object_ref), ref.p, ref.n);
-	*gi = g;
+	m->route_row = (long)(r - route_groups[*gi].rg_rows);
+	for (size_t i = 0; i < *gi; i++)
+		m->route_row += (long)route_groups[i].rg_count;
 	return r;
 }
 
@@ -419,17 +480,12 @@ actions__classify(const char *method, const char *target, size_t target_len,
     struct route_match *m)
 {
 	size_t g;
-	const struct route *r = classify(method, target, target_len, m, &g);
-	long row;
 
-	if (r == NULL) {
+	if (classify(method, target, target_len, NULL, 0, m, &g) == NULL) {
 		set_unknown(method, m);
 		return -1;
 	}
-	row = (long)(r - route_groups[g].rg_rows);
-	for (size_t i = 0; i < g; i++)
-		row += (long)route_groups[i].rg_count;
-	return row;
+	return m->route_row;
 }
 
 void
@@ -438,7 +494,23 @@ actions_classify(const char *method, const char *target, size_t target_len,
 {
 	size_t g;
 
-	if (classify(method, target, target_len, m, &g) == NULL)
+	if (classify(method, target, target_len, NULL, 0, m, &g) == NULL)
+		set_unknown(method, m);
+}
+
+void
+actions_classify_form(const char *method, const char *target,
+    size_t target_len, const char *body, size_t body_len,
+    struct route_match *m)
+{
+	size_t g;
+
+	/* ParseForm reads a body for these methods only */
+	if (method == NULL || (strcmp(method, "POST") != 0 &&
+	    strcmp(method, "PUT") != 0 && strcmp(method, "PATCH") != 0))
+		body = NULL;
+	if (classify(method, target, target_len, body, body_len, m,
+	    &g) == NULL)
 		set_unknown(method, m);
 }
 

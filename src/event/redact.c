@@ -560,18 +560,20 @@ put_buildargs(struct rd *r, const char *value, size_t len)
 	json_free(m);
 }
 
-void
-redact_query_value(const char *action, const char *name, const char *value,
-    size_t len, struct jw *w)
+/* A query value: name decides the redaction, key is the member written
+ * (NULL inside an array). */
+static void
+query_value(const char *action, const char *name, const char *key,
+    const char *value, size_t len, struct jw *w)
 {
 	struct rd r;
 
 	if (value == NULL) {
-		jw_null(w, name);
+		jw_null(w, key);
 		return;
 	}
 	if (name != NULL && strcmp(name, "buildargs") == 0) {
-		if (jw_value_begin(w, name) != 0)
+		if (jw_value_begin(w, key) != 0)
 			return;
 		r.b = w->b;
 		r.rc = 0;
@@ -581,16 +583,30 @@ redact_query_value(const char *action, const char *name, const char *value,
 		return;
 	}
 	if (redact_query_is_secret(action, name)) {
-		redact_write_secret(w, name, value, len);
+		redact_write_secret(w, key, value, len);
 		return;
 	}
-	if (jw_value_begin(w, name) != 0)
+	if (jw_value_begin(w, key) != 0)
 		return;
 	r.b = w->b;
 	r.rc = 0;
 	put_string(&r, value, len);
 	if (r.rc != 0 && w->err == 0)
 		w->err = r.rc;
+}
+
+void
+redact_query_value(const char *action, const char *name, const char *value,
+    size_t len, struct jw *w)
+{
+	query_value(action, name, name, value, len, w);
+}
+
+void
+redact_query_item(const char *action, const char *name, const char *value,
+    size_t len, struct jw *w)
+{
+	query_value(action, name, NULL, value, len, w);
 }
 
 void

@@ -57,6 +57,9 @@ int	redact_query_is_secret(const char *action, const char *name);
  * redact_query_is_secret. */
 void	redact_query_value(const char *action, const char *name,
 	    const char *value, size_t len, struct jw *w);
+/* The same for one value of a repeated parameter: an array element. */
+void	redact_query_item(const char *action, const char *name,
+	    const char *value, size_t len, struct jw *w);
 
 /* Write the replacement for a secret value (REDACTED or its keyed hash). */
 void	redact_write_secret(struct jw *w, const char *key, const char *value,

@@ -3,10 +3,15 @@
  * src/event and its unit test should include this; use actions.h.
  *
  * Template syntax: a path of '/'-separated segments, each either literal
- * text or a variable.  "{id}" matches exactly one non-empty segment;
- * "{name*}" matches one or more non-empty segments, greedily, so that the
- * literal segments after it still match (moby's {name:.*}).  At most one
- * greedy variable per template.
+ * text or a variable, matched as gorilla/mux matches moby's templates
+ * (a regular expression anchored at both ends, on the decoded path):
+ *   "{id}"    moby's {id}: [^/]+, one non-empty segment (may hold '\n');
+ *   "{name*}" moby's {name:.*}: any bytes but '\n', '/' included, empty
+ *             too ("DELETE /containers/" names ""), so that the literal
+ *             rest of the template matches the end of the path;
+ *   "{id+}"   moby's {id:.+}: the same, but not empty.
+ * At most one greedy variable per template, and nothing but literal
+ * segments after it.
  *
  * Rows are grouped by the first segment of their template; groups are
  * sorted by it (byte order), and the rows whose template starts with a
@@ -25,10 +30,14 @@ struct route {
 	const char	*rt_action;	/* "<object>.<verb>" */
 	const char	*rt_objtype;	/* object type; NULL: the route names no object */
 	unsigned	 rt_flags;	/* ROUTE_* */
-	const char	*rt_query;	/* non-NULL: matches only if this query
-					 * parameter's first value is non-empty
-					 * (dockerd's r.Form.Get(key) != "") */
+	const char	*rt_query;	/* non-NULL: matches only if this form
+					 * parameter passes rt_cond (r.Form:
+					 * event/form.h) */
+	unsigned char	 rt_cond;	/* ROUTE_COND_* */
 };
+
+#define ROUTE_COND_NONEMPTY	0	/* r.Form.Get(key) != "" */
+#define ROUTE_COND_TRUE		1	/* httputils.BoolValue(r, key) */
 
 #define ROUTE_GROUP_NAME_MAX 16
 

@@ -24,7 +24,7 @@ export E2E_DIR ROOT DOCKAUDIT
 # order they are defined.
 TEST_FILES=(
     test-basic.sh test-fresh.sh test-risky.sh test-exec.sh test-streams.sh test-cp.sh test-netvol.sh
-    test-routes.sh test-image.sh test-secrets.sh test-attribution.sh test-sdk.sh
+    test-routes.sh test-query.sh test-image.sh test-secrets.sh test-attribution.sh test-sdk.sh
     test-connection.sh test-hostile.sh test-search.sh test-verify.sh test-lifecycle.sh
     test-diskfull.sh test-journal-ops.sh test-events.sh test-seal.sh test-decode.sh
     test-differential.sh test-authz.sh test-uncertain.sh test-install.sh

@@ -87,6 +87,7 @@ static const struct example examples[] = {
 	{ "POST", "/containers/web/update", "container.update", "container", "web", M },
 	{ "POST", "/containers/prune", "container.prune", "container", "", M },
 	{ "PUT", "/containers/web/archive?path=/tmp", "container.archive.put", "container", "web", M },
+	{ "DELETE", "/containers/web/db?link=1", "container.link.delete", "container", "web/db", M },
 	{ "DELETE", "/containers/web?force=1&v=1", "container.delete", "container", "web", M },
 
 	{ "GET", "/debug/vars", "system.debug", "system", "", 0 },
@@ -237,7 +238,8 @@ concrete(const char *tmpl, char *out, size_t cap)
 	for (const char *t = tmpl; *t != '\0' && o + 16 < cap; ) {
 		if (*t == '{') {
 			const char *e = strchr(t, '}');
-			const char *v = e[-1] == '*' ? "r:5/o/x1" : "x1";
+			const char *v = e[-1] == '*' || e[-1] == '+' ?
+			    "r:5/o/x1" : "x1";
 			o += (size_t)snprintf(out + o, cap - o, "%s", v);
 			t = e + 1;
 		} else
@@ -262,7 +264,8 @@ TEST(every_row_reachable)
 			    i, r->rt_method, r->rt_tmpl, t, idx);
 		ASSERT_EQ(rm.flags, r->rt_flags);
 		if (strchr(r->rt_tmpl, '{') != NULL && r->rt_objtype != NULL) {
-			const char *star = strchr(r->rt_tmpl, '*');
+			const char *star = strchr(r->rt_tmpl, '*') ?
+			    strchr(r->rt_tmpl, '*') : strchr(r->rt_tmpl, '+');
 			const char *first = strchr(r->rt_tmpl, '{');
 			/* the first variable is the greedy one or a plain one */
 			bool greedy = star != NULL && strchr(first, '}') > star;
@@ -304,10 +307,13 @@ TEST(percent_encoded_names)
 	ASSERT_STREQ(rm.action, "image.inspect");
 	ASSERT_STREQ(rm.object_ref, "json");
 
-	/* container name encoded, but an encoded '/' makes two segments */
+	/* container name encoded; an encoded '/' is a '/' of the name
+	 * (moby's {name:.*} on the decoded path) */
 	ASSERT(cls("POST", "/containers/my%2Dapp/start") >= 0);
 	ASSERT_STREQ(rm.object_ref, "my-app");
-	ASSERT_EQ(cls("POST", "/containers/a%2Fb/start"), -1);
+	ASSERT(cls("POST", "/containers/a%2Fb/start") >= 0);
+	ASSERT_STREQ(rm.action, "container.start");
+	ASSERT_STREQ(rm.object_ref, "a/b");
 	/* '+' is not a space in a path */
 	ASSERT(cls("GET", "/volumes/a+b") >= 0);
 	ASSERT_STREQ(rm.object_ref, "a+b");
@@ -364,6 +370,9 @@ TEST(greedy_names)
 	ASSERT(cls("POST", "/images/a/push/push") >= 0);
 	ASSERT_STREQ(rm.action, "image.push");
 	ASSERT_STREQ(rm.object_ref, "a/push");
+	ASSERT(cls("POST", "/images/reg.example/ns/img/tag?repo=x") >= 0);
+	ASSERT_STREQ(rm.action, "image.tag");
+	ASSERT_STREQ(rm.object_ref, "reg.example/ns/img");
 	ASSERT(cls("DELETE", "/plugins/reg:5000/vieux/sshfs:1") >= 0);
 	ASSERT_STREQ(rm.action, "plugin.delete");
 	ASSERT_STREQ(rm.object_ref, "reg:5000/vieux/sshfs:1");
@@ -374,16 +383,174 @@ TEST(greedy_names)
 	ASSERT(cls("POST", "/networks/a/b/connect") >= 0);
 	ASSERT_STREQ(rm.action, "network.connect");
 	ASSERT_STREQ(rm.object_ref, "a/b");
-	/* the variable must not be empty, nor end in '/' */
+
+	/* {name:.*} may be empty: "/images/push" is "/images/" + "" +
+	 * "/push"?  No: the literal "/push" needs its own '/' after
+	 * "/images/", so that path is unknown; "DELETE /images/" names "" */
 	ASSERT_EQ(cls("POST", "/images/push"), -1);
-	ASSERT_EQ(cls("GET", "/images//json"), -1);
-	ASSERT_EQ(cls("DELETE", "/images/"), -1);
-	ASSERT_EQ(cls("DELETE", "/images/alpine/"), -1);
+	ASSERT(cls("DELETE", "/images/") >= 0);
+	ASSERT_STREQ(rm.action, "image.delete");
+	ASSERT_STREQ(rm.object_ref, "");
+	ASSERT(cls("DELETE", "/containers/") >= 0);
+	ASSERT_STREQ(rm.action, "container.delete");
+	ASSERT_STREQ(rm.object_ref, "");
+	ASSERT(cls("GET", "/volumes/") >= 0);
+	ASSERT_STREQ(rm.action, "volume.inspect");
+	ASSERT_STREQ(rm.object_ref, "");
+	/* ... but {id:.+} may not: GET /networks/ is the list */
+	ASSERT(cls("GET", "/networks/") >= 0);
+	ASSERT_STREQ(rm.action, "network.list");
+	ASSERT(cls("DELETE", "/networks/") >= 0);
+	ASSERT_STREQ(rm.action, "network.delete");
+	ASSERT_STREQ(rm.object_ref, "");
+	/* a trailing '/' is part of the name */
+	ASSERT(cls("DELETE", "/images/alpine/") >= 0);
+	ASSERT_STREQ(rm.object_ref, "alpine/");
+	ASSERT(cls("DELETE", "/containers/foo/") >= 0);
+	ASSERT_STREQ(rm.action, "container.delete");
+	ASSERT_STREQ(rm.object_ref, "foo/");
+	ASSERT_EQ(cls("GET", "/containers/web/json/"), -1);
 	ASSERT_EQ(cls("GET", "/distribution/json"), -1);
-	/* containers and exec are single segments (moby: {name:.*}; legacy
-	 * link aliases such as web/db are therefore unknown, see routes.c) */
-	ASSERT_EQ(cls("GET", "/containers/web/db/json"), -1);
-	ASSERT_EQ(cls("POST", "/exec/a/b/start"), -1);
+	ASSERT_EQ(cls("GET", "/images//json"), -1);	/* unclean: 301 */
+
+	/* containers and exec are {name:.*} too: legacy link aliases */
+	ASSERT(cls("GET", "/containers/web/db/json") >= 0);
+	ASSERT_STREQ(rm.action, "container.inspect");
+	ASSERT_STREQ(rm.object_ref, "web/db");
+	ASSERT(cls("POST", "/exec/a/b/start") >= 0);
+	ASSERT_STREQ(rm.action, "exec.start");
+	ASSERT_STREQ(rm.object_ref, "a/b");
+	ASSERT(cls("POST", "/containers/x/start/kill") >= 0);
+	ASSERT_STREQ(rm.action, "container.kill");
+	ASSERT_STREQ(rm.object_ref, "x/start");
+	ASSERT(cls("GET", "/containers/x/checkpoints/json") >= 0);
+	ASSERT_STREQ(rm.action, "container.inspect");
+	ASSERT_STREQ(rm.object_ref, "x/checkpoints");
+	/* checkpoint delete ({name}, one segment) is registered first */
+	ASSERT(cls("DELETE", "/containers/web/checkpoints/c1") >= 0);
+	ASSERT_STREQ(rm.action, "checkpoint.delete");
+	ASSERT_STREQ(rm.object_ref, "web");
+	ASSERT(cls("DELETE", "/containers/a/b/checkpoints/c1") >= 0);
+	ASSERT_STREQ(rm.action, "container.delete");
+	ASSERT_STREQ(rm.object_ref, "a/b/checkpoints/c1");
+
+	/* ".*" does not take a newline; "[^/]+" does */
+	ASSERT_EQ(cls("DELETE", "/containers/a%0Ab"), -1);
+	ASSERT_EQ(cls("GET", "/images/a%0Ab/json"), -1);
+	ASSERT_EQ(cls("OPTIONS", "/a%0Ab"), -1);
+	ASSERT(cls("GET", "/services/a%0Ab") >= 0);
+	ASSERT_STREQ(rm.action, "service.inspect");
+	ASSERT_STREQ(rm.object_ref, "a\nb");
+	ASSERT(cls("GET", "/images/a%0Db/json") >= 0);
+	ASSERT_STREQ(rm.object_ref, "a\rb");
+}
+
+TEST(link_removal)
+{
+	static const struct { const char *t; const char *action; } c[] = {
+		{ "/containers/web/db?link=1", "container.link.delete" },
+		{ "/containers/web/db?link=true", "container.link.delete" },
+		{ "/v1.41/containers/web/db?link=1", "container.link.delete" },
+		{ "/containers/web/db", "container.delete" },
+		{ "/containers/web/db?link=0", "container.delete" },
+		{ "/containers/web/db?link=", "container.delete" },
+		{ "/containers/web/db?link", "container.delete" },
+		/* Go's BoolValue: false only for "", 0, no, false, none */
+		{ "/containers/web/db?link=off", "container.link.delete" },
+		{ "/containers/web/db?link=n", "container.link.delete" },
+		{ "/containers/web/db?link=f", "container.link.delete" },
+		{ "/containers/web/db?link=2", "container.link.delete" },
+		{ "/containers/web/db?link=fals%C5%BFe", "container.link.delete" },
+		{ "/containers/web/db?link=NO", "container.delete" },
+		{ "/containers/web/db?link=None", "container.delete" },
+		{ "/containers/web/db?link=FALSE", "container.delete" },
+		{ "/containers/web/db?link=+false+", "container.delete" },
+		{ "/containers/web/db?link=%C2%A0false%E3%80%80", "container.delete" },
+		{ "/containers/web/db?link=%09no%0A", "container.delete" },
+		/* the first value counts; keys are case-sensitive */
+		{ "/containers/web/db?link=0&link=1", "container.delete" },
+		{ "/containers/web/db?link=1&link=0", "container.link.delete" },
+		{ "/containers/web/db?Link=1", "container.delete" },
+		/* a pair Go rejects is not the first value */
+		{ "/containers/web/db?link=0;x&link=1", "container.link.delete" },
+		/* a name without a parent: still rmLink (dockerd fails it) */
+		{ "/containers/db?link=1", "container.link.delete" },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (cls("DELETE", c[i].t) < 0 || strcmp(rm.action, c[i].action) != 0)
+			UNIT_FAIL("DELETE %s: got %s, expected %s", c[i].t,
+			    rm.action, c[i].action);
+		ASSERT_EQ(rm.flags, M);
+	}
+	ASSERT(cls("DELETE", "/containers/web/db?link=1") >= 0);
+	ASSERT_STREQ(rm.object_ref, "web/db");
+	/* a form body is never read for DELETE */
+	actions_classify_form("DELETE", "/containers/web/db", 18, "link=1", 6,
+	    &rm);
+	ASSERT_STREQ(rm.action, "container.delete");
+}
+
+TEST(form_body_first)
+{
+	static const struct { const char *t, *body, *action; } c[] = {
+		{ "/images/create?fromSrc=-", "fromImage=host/evil", "image.pull" },
+		{ "/images/create?fromImage=alpine", "fromImage=", "image.import" },
+		{ "/images/create?fromImage=alpine", "x=1", "image.pull" },
+		{ "/images/create", "fromImage=a;b", "image.import" },
+		{ "/images/create", "a=1&fromImage=%zz&fromImage=b", "image.pull" },
+		{ "/images/create?fromImage=", "fromImage=x", "image.pull" },
+		{ "/images/create", "", "image.import" },
+	};
+	struct route_match m;
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		actions_classify_form("POST", c[i].t, strlen(c[i].t), c[i].body,
+		    strlen(c[i].body), &m);
+		if (strcmp(m.action, c[i].action) != 0)
+			UNIT_FAIL("POST %s body %s: got %s, expected %s", c[i].t,
+			    c[i].body, m.action, c[i].action);
+	}
+	/* no body: the query alone */
+	actions_classify_form("POST", "/images/create?fromImage=a", 26, NULL, 0,
+	    &m);
+	ASSERT_STREQ(m.action, "image.pull");
+}
+
+TEST(api_version_compare)
+{
+	ASSERT(api_version_lt("1.23", 1, 24));
+	ASSERT(!api_version_lt("1.24", 1, 24));
+	ASSERT(!api_version_lt("1.41", 1, 24));
+	ASSERT(api_version_lt("1.023", 1, 24));
+	ASSERT(!api_version_lt("1.041", 1, 41));
+	ASSERT_EQ(api_version_cmp("1.041", 1, 41), 0);
+	ASSERT_EQ(api_version_cmp("1.41.0", 1, 41), 0);
+	ASSERT_EQ(api_version_cmp("1.41.0.0", 1, 41), 0);
+	ASSERT(api_version_cmp("1.41.1", 1, 41) > 0);
+	ASSERT(api_version_cmp("1.41.0.1", 1, 41) > 0);
+	ASSERT(api_version_cmp("1", 1, 0) == 0);
+	ASSERT(api_version_cmp("1", 1, 24) < 0);
+	ASSERT(api_version_cmp("1..24", 1, 0) > 0);	/* "1", "", "24" */
+	ASSERT(api_version_cmp(".", 1, 12) < 0);	/* "", "" -> 0.0 */
+	ASSERT(api_version_cmp("2", 1, 99) > 0);
+	ASSERT(api_version_cmp("1.99999999999999999999999", 1, 99) > 0);
+	ASSERT(api_version_lt("0.99999999999999999999999", 1, 0));
+	/* unversioned: the daemon's default (1.41 on v20.10) */
+	ASSERT(!api_version_lt("", 1, 24));
+	ASSERT(!api_version_lt(NULL, 1, 41));
+	ASSERT(api_version_lt(NULL, 1, 42));
+
+	/* the classifier keeps the version as sent, or, when too long,
+	 * a text that compares the same */
+	ASSERT(cls("POST", "/v1.023/containers/x/start") >= 0);
+	ASSERT_STREQ(rm.api_version, "1.023");
+	ASSERT(api_version_lt(rm.api_version, 1, 24));
+	ASSERT(cls("GET", "/v1.00000000000000000000000000000000000000000000000000000000000000023/info") >= 0);
+	ASSERT_STREQ(rm.api_version, "1.23");
+	ASSERT(api_version_lt(rm.api_version, 1, 24));
+	ASSERT(cls("GET", "/v1.41000000000000000000000000000000000000000000000000000000000000000/info") >= 0);
+	ASSERT_STREQ(rm.api_version, "1.9223372036854775807");
 }
 
 TEST(absolute_form)
@@ -498,7 +665,12 @@ TEST(head_and_methods)
 	ASSERT_NULL(rm.object_type);
 	ASSERT_STREQ(rm.object_ref, "");
 	ASSERT_EQ(rm.flags, 0);
-	ASSERT_EQ(cls("OPTIONS", "/"), -1);
+	/* /{anyroute:.*} takes "" too */
+	ASSERT(cls("OPTIONS", "/") >= 0);
+	ASSERT_STREQ(rm.action, "system.options");
+	ASSERT(cls("OPTIONS", "/v1.41") >= 0);
+	ASSERT_STREQ(rm.action, "system.options");
+	ASSERT_STREQ(rm.api_version, "");
 	ASSERT_EQ(rm.flags, 0);
 }
 
@@ -508,9 +680,9 @@ TEST(versions)
 	ASSERT_STREQ(rm.api_version, "1.41.0");
 	ASSERT(cls("GET", "/v1/version") >= 0);
 	ASSERT_STREQ(rm.api_version, "1");
-	/* "/v1.41" alone is the path "/" */
+	/* "/v1.41" alone is no versioned path (the prefix is "/v1.41/") */
 	ASSERT_EQ(cls("GET", "/v1.41"), -1);
-	ASSERT_STREQ(rm.api_version, "1.41");
+	ASSERT_STREQ(rm.api_version, "");
 	ASSERT_STREQ(rm.action, "unknown");
 	ASSERT_EQ(cls("GET", "/v1.41/"), -1);
 	ASSERT_STREQ(rm.api_version, "1.41");
@@ -525,11 +697,10 @@ TEST(versions)
 	ASSERT_STREQ(rm.api_version, "");
 	ASSERT(cls("GET", "/volumes") >= 0);
 	ASSERT_STREQ(rm.api_version, "");
-	/* a long version is truncated, the route still classified */
+	/* a long version is kept while it fits */
 	ASSERT(cls("GET", "/v1.41000000000000000000000/info") >= 0);
 	ASSERT_STREQ(rm.action, "system.info");
-	ASSERT_EQ(strlen(rm.api_version), ROUTE_VER_MAX - 1);
-	ASSERT_EQ(strncmp(rm.api_version, "1.4100000000000", ROUTE_VER_MAX), 0);
+	ASSERT_STREQ(rm.api_version, "1.41000000000000000000000");
 }
 
 TEST(unknown_routes)
@@ -679,7 +850,12 @@ TEST(guard_page_no_overread)
 		{ "GET", "/", "unknown" },
 		{ "GET", "%", "unknown" },
 		{ "GET", "/debug/pprof/", "system.debug" },
-		{ "DELETE", "/images/a/", "unknown" },
+		{ "DELETE", "/images/a/", "image.delete" },
+		{ "DELETE", "/containers/a?link=1", "container.link.delete" },
+		{ "DELETE", "/containers/a?link=n", "container.link.delete" },
+		{ "DELETE", "/containers/a?link=no", "container.delete" },
+		{ "DELETE", "/containers/a?link=%C2%A0", "container.delete" },
+		{ "DELETE", "/containers/a?link=%C2", "container.link.delete" },
 		{ "GET", "/volumes/a.", "volume.inspect" },
 		{ "GET", "/volumes/..", "unknown" },
 	};
@@ -884,7 +1060,8 @@ TEST(table_consistency)
 			ASSERT_STREQ(r->rt_action, "auth.login");
 
 		/* template: "/" then segments; a variable is a whole
-		 * segment "{name}" or "{name*}"; at most one greedy */
+		 * segment "{name}", "{name*}" or "{name+}"; at most one
+		 * greedy, and only literal segments after it */
 		const char *t = r->rt_tmpl;
 		int greedy = 0;
 		ASSERT_EQ(t[0], '/');
@@ -895,7 +1072,7 @@ TEST(table_consistency)
 			if (l > 0 && s[0] == '{') {
 				ASSERT(l >= 3 && s[l - 1] == '}');
 				size_t nl = l - 2;
-				if (s[l - 2] == '*') {
+				if (s[l - 2] == '*' || s[l - 2] == '+') {
 					greedy++;
 					nl--;
 				}
@@ -913,6 +1090,13 @@ TEST(table_consistency)
 			s += l;
 		}
 		ASSERT(greedy <= 1);
+		const char *g = strchr(t, '*') != NULL ? strchr(t, '*') :
+		    strchr(t, '+');
+		if (g != NULL)
+			ASSERT(strchr(g, '{') == NULL);
+		if (r->rt_query != NULL)
+			ASSERT(r->rt_cond == ROUTE_COND_NONEMPTY ||
+			    r->rt_cond == ROUTE_COND_TRUE);
 
 		/* no two rows the same; a duplicate (method, template,
 		 * condition) could never be reached */
@@ -979,7 +1163,8 @@ doc_row(size_t i, char *out, size_t cap)
 			n += (size_t)snprintf(fl + n, sizeof(fl) - n, "%s%s",
 			    n ? ", " : "", fnames[b]);
 	if (r->rt_query != NULL)
-		snprintf(cond, sizeof(cond), "`%s` non-empty", r->rt_query);
+		snprintf(cond, sizeof(cond), "`%s` %s", r->rt_query,
+		    r->rt_cond == ROUTE_COND_TRUE ? "true" : "non-empty");
 	snprintf(out, cap, "| `%s` | `%s` | %s | `%s` | %s | %s |",
 	    r->rt_method, r->rt_tmpl, cond, r->rt_action,
 	    r->rt_objtype != NULL ? r->rt_objtype : "-", fl);
