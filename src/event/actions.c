@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "event/actions.h"
 #include "event/form.h"
 #include "event/routes.h"
@@ -26,18 +27,6 @@ struct span {
 	const char	*p;
 	size_t		 n;
 };
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static bool
 is_alpha(char c)
@@ -426,8 +415,8 @@ classify(const char *method, const char *target, size_t target_len,
 			}
 			int h, l;
 			if (i + 2 >= pn ||
-			    (h = hexval((unsigned char)p[i + 1])) < 0 ||
-			    (l = hexval((unsigned char)p[i + 2])) < 0)
+			    (h = text_hexval((unsigned char)p[i + 1])) < 0 ||
+			    (l = text_hexval((unsigned char)p[i + 2])) < 0)
 				return NULL;
 			if (h == 0 && l == 0)	/* decoded NUL: see actions.md */
 				return NULL;

@@ -6,19 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "event/form.h"
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Are the escapes of s[0..n) all valid (Go's unescape)? */
 static int
@@ -27,8 +16,8 @@ escapes_ok(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] != '%')
 			continue;
-		if (i + 2 >= n || hexval((unsigned char)s[i + 1]) < 0 ||
-		    hexval((unsigned char)s[i + 2]) < 0)
+		if (i + 2 >= n || text_hexval((unsigned char)s[i + 1]) < 0 ||
+		    text_hexval((unsigned char)s[i + 2]) < 0)
 			return 0;
 		i += 2;
 	}
@@ -45,8 +34,8 @@ form_unescape(const char *s, size_t n, char *dst)
 			int hi, lo;
 
 			if (i + 2 >= n ||
-			    (hi = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)s[i + 2])) < 0)
+			    (hi = text_hexval((unsigned char)s[i + 1])) < 0 ||
+			    (lo = text_hexval((unsigned char)s[i + 2])) < 0)
 				return -1;
 			dst[o++] = (char)(hi << 4 | lo);
 			i += 2;
@@ -150,8 +139,8 @@ form_key_is(const struct form_pair *p, const char *key)
 		if (c == '+')
 			c = ' ';
 		else if (c == '%') {	/* valid: form_next checked it */
-			c = hexval((unsigned char)p->key[i + 1]) << 4 |
-			    hexval((unsigned char)p->key[i + 2]);
+			c = text_hexval((unsigned char)p->key[i + 1]) << 4 |
+			    text_hexval((unsigned char)p->key[i + 2]);
 			i += 2;
 		}
 		if (o >= kl || (unsigned char)key[o] != c)
@@ -177,8 +166,8 @@ form_get(const struct form *f, const char *key, char *dst, size_t cap)
 			if (c == '+')
 				c = ' ';
 			else if (c == '%') {
-				c = (char)(hexval((unsigned char)p.val[i + 1]) << 4 |
-				    hexval((unsigned char)p.val[i + 2]));
+				c = (char)(text_hexval((unsigned char)p.val[i + 1]) << 4 |
+				    text_hexval((unsigned char)p.val[i + 2]));
 				i += 2;
 			}
 			if (o < cap)
@@ -197,51 +186,6 @@ form_has(const struct form *f, const char *key)
 	return form_get(f, key, &c, 0) >= 0;
 }
 
-/* One UTF-8 sequence at s[0..n): its code point and length; invalid
- * input is one byte of U+FFFD, as Go decodes it. */
-static unsigned
-utf8_rune(const unsigned char *s, size_t n, size_t *len)
-{
-	unsigned c = s[0], r, min;
-	size_t l;
-
-	*len = 1;
-	if (c < 0x80)
-		return c;
-	if (c >= 0xc2 && c <= 0xdf)
-		l = 2, r = c & 0x1f, min = 0x80;
-	else if (c >= 0xe0 && c <= 0xef)
-		l = 3, r = c & 0x0f, min = 0x800;
-	else if (c >= 0xf0 && c <= 0xf4)
-		l = 4, r = c & 0x07, min = 0x10000;
-	else
-		return 0xfffd;
-	if (l > n)
-		return 0xfffd;
-	for (size_t i = 1; i < l; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0xfffd;
-		r = r << 6 | (s[i] & 0x3f);
-	}
-	if (r < min || r > 0x10ffff || (r >= 0xd800 && r <= 0xdfff))
-		return 0xfffd;
-	*len = l;
-	return r;
-}
-
-/* Go's unicode.IsSpace. */
-static int
-go_is_space(unsigned r)
-{
-	switch (r) {
-	case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-	case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029:
-	case 0x202f: case 0x205f: case 0x3000:
-		return 1;
-	}
-	return r >= 0x2000 && r <= 0x200a;
-}
-
 int
 go_bool_value(const char *s, size_t n)
 {
@@ -253,9 +197,9 @@ go_bool_value(const char *s, size_t n)
 	 * that is not white space */
 	int seen = 0;
 	while (i < n) {
-		unsigned r = utf8_rune(u + i, n - i, &l);
+		uint32_t r = text_utf8_rune(u + i, n - i, &l);
 
-		if (!go_is_space(r)) {
+		if (!text_go_is_space(r)) {
 			if (!seen++)
 				start = i;
 			end = i + l;

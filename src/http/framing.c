@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "base/buf.h"
+#include "base/text.h"
 #include "http/http.h"
 
 #define CHUNK_LINE_MAX	4096	/* size line with extensions, or a trailer line */
@@ -151,18 +152,6 @@ enum {
 	CK_DONE
 };
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 long
 http_chunked_feed(struct http_chunked *c, const char *p, size_t n,
     struct buf *data, int *data_overflow, const char **why)
@@ -176,7 +165,7 @@ http_chunked_feed(struct http_chunked *c, const char *p, size_t n,
 		switch (c->state) {
 		case CK_SIZE0:
 		case CK_SIZE:
-			if ((v = hexval(ch)) >= 0) {
+			if ((v = text_hexval((unsigned char)ch)) >= 0) {
 				if (c->remaining >= CHUNK_SIZE_MAX / 16)
 					return (*why = "chunk size too large", HTTP_BAD);
 				c->remaining = c->remaining * 16 + (uint64_t)v;
@@ -283,8 +272,8 @@ http_pct_decode(const char *src, size_t n, char *dst, size_t dstlen,
 
 			if (n - i < 3)
 				return -1;
-			if ((hi = hexval(src[i + 1])) < 0 ||
-			    (lo = hexval(src[i + 2])) < 0)
+			if ((hi = text_hexval((unsigned char)src[i + 1])) < 0 ||
+			    (lo = text_hexval((unsigned char)src[i + 2])) < 0)
 				return -1;
 			ch = (char)(hi * 16 + lo);
 			i += 2;

@@ -15,58 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "http/http.h"
-
-/* Decode one UTF-8 rune at s[0..n); *len its byte length (1 for an
- * invalid byte, which decodes as U+FFFD as Go does). */
-static uint32_t
-rune_at(const unsigned char *s, size_t n, size_t *len)
-{
-	uint32_t r;
-	size_t need, i;
-
-	*len = 1;
-	if (s[0] < 0x80)
-		return s[0];
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		r = s[0] & 0x1f;
-		need = 1;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		r = s[0] & 0x0f;
-		need = 2;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		r = s[0] & 0x07;
-		need = 3;
-	} else {
-		return 0xfffd;
-	}
-	if (n < need + 1)
-		return 0xfffd;
-	for (i = 1; i <= need; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0xfffd;
-		r = r << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates, past U+10FFFF */
-	if ((need == 2 && r < 0x800) || (need == 3 && r < 0x10000) ||
-	    (r >= 0xd800 && r <= 0xdfff) || r > 0x10ffff)
-		return 0xfffd;
-	*len = need + 1;
-	return r;
-}
-
-/* Go's unicode.IsSpace. */
-static int
-is_space(uint32_t r)
-{
-	switch (r) {
-	case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
-	case 0x85: case 0xa0: case 0x1680: case 0x2028: case 0x2029:
-	case 0x202f: case 0x205f: case 0x3000:
-		return 1;
-	}
-	return r >= 0x2000 && r <= 0x200a;
-}
 
 /* Bytes of white space at the front of s[0..n) (TrimLeftFunc IsSpace). */
 static size_t
@@ -74,7 +24,7 @@ space_prefix(const char *s, size_t n)
 {
 	size_t i = 0, len;
 
-	while (i < n && is_space(rune_at((const unsigned char *)s + i,
+	while (i < n && text_go_is_space(text_utf8_rune((const unsigned char *)s + i,
 	    n - i, &len)))
 		i += len;
 	return i;
@@ -95,9 +45,9 @@ space_suffix_start(const char *s, size_t n)
 		while (st > 0 && end - st < 4 &&
 		    ((unsigned char)s[st] & 0xc0) == 0x80)
 			st--;
-		r = rune_at((const unsigned char *)s + st, end - st, &len);
+		r = text_utf8_rune((const unsigned char *)s + st, end - st, &len);
 		/* not a whole rune (a lone byte, U+FFFD) is not space */
-		if (st + len != end || !is_space(r))
+		if (st + len != end || !text_go_is_space(r))
 			break;
 		end = st;
 	}
@@ -139,7 +89,7 @@ parse_base(const char *s, size_t n, char *out, size_t outlen)
 	if (e < b)
 		e = b;
 	for (i = b; i < e; i += len) {
-		uint32_t r = rune_at((const unsigned char *)s + i, e - i, &len);
+		uint32_t r = text_utf8_rune((const unsigned char *)s + i, e - i, &len);
 		char c;
 
 		if (r == 0x130)
