@@ -23,6 +23,7 @@ struct loop;
 struct journal;
 struct policy;
 struct authz;
+struct audit_rules;
 
 struct authz_config {
 	const char	*socket_path;
@@ -34,6 +35,7 @@ struct authz_config {
 	size_t		 body_cap;	/* largest plugin request body */
 	int		 level_write;	/* enum audit_level for bypass records */
 	int		 level_read;
+	const struct audit_rules *audit_rules;	/* NULL: the two levels */
 };
 
 void	authz_config_defaults(struct authz_config *cfg);

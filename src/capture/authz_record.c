@@ -19,6 +19,7 @@
 #include "http/http.h"
 #include "journal/journal.h"
 #include "json/json.h"
+#include "policy/auditpolicy.h"
 
 
 /* The parameters as the proxy reads them (capture/query.h).  dockerd
@@ -204,8 +205,8 @@ az_record_call(struct authz *a, struct az_call *c, const char *stage,
 	size_t ual = 0, cll = 0;
 	const char *cl;
 	int request_stage = strcmp(stage, "response") != 0;
-	int level = (c->rm.flags & ROUTE_MUTATING) ? a->cfg.level_write :
-	    a->cfg.level_read;
+	int mutating = (c->rm.flags & ROUTE_MUTATING) != 0, level;
+	struct audit_decision d;
 	struct evt e;
 	int rc;
 
@@ -213,6 +214,21 @@ az_record_call(struct authz *a, struct az_call *c, const char *stage,
 	buf_init(&headers, 64 * 1024);
 	buf_init(&body, BUF_UNLIMITED);
 	render_actor(c, &actor);
+	audit_level_for(a->cfg.audit_rules, a->cfg.level_write,
+	    a->cfg.level_read, c->rm.action, mutating, actor.data, actor.len,
+	    &d);
+	level = d.level;
+	/* A bypass is what the plugin exists to report: its request record
+	 * stays whatever the level; level none or an omitted stage drops a
+	 * read's response record (never a failure's). */
+	if (!request_stage && !mutating && error == NULL && ticket == NULL &&
+	    strcmp(outcome, "failure") != 0 && (level == LEVEL_NONE ||
+	    (d.omit & audit_stage_bit(stage)) != 0)) {
+		buf_free(&actor);
+		buf_free(&headers);
+		buf_free(&body);
+		return 0;
+	}
 	memset(&e, 0, sizeof(e));
 	e.kind = "api";
 	e.stage = stage;
@@ -221,6 +237,7 @@ az_record_call(struct authz *a, struct az_call *c, const char *stage,
 	e.outcome = outcome;
 	e.actor_json = actor.data;
 	e.actor_len = actor.len;
+	e.audit_rule = d.rule;
 	e.has_request = 1;
 	snprintf(e.req.id, sizeof(e.req.id), "%s", id);
 	e.req.method = c->m.method;

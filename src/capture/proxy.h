@@ -17,6 +17,7 @@ struct loop;
 struct journal;
 struct proxy;
 struct policy;
+struct audit_rules;
 
 enum audit_level {
 	LEVEL_NONE,		/* no record (reads only; never for mutating calls) */
@@ -39,6 +40,8 @@ struct proxy_config {
 	int		 on_failure_block; /* journal down: 503 mutating calls */
 	enum audit_level level_write;	/* for mutating calls */
 	enum audit_level level_read;	/* for reads */
+	/* audit.rules (policy/auditpolicy.h); NULL or empty: the levels. */
+	const struct audit_rules *audit_rules;
 	/* Deny policy the proxy enforces itself (only when no AuthZ plugin
 	 * runs in this process; NULL or observe: none). */
 	const struct policy *policy;

@@ -71,6 +71,8 @@ struct call {
 	int64_t		 t0;		/* monotonic ns when the head was complete */
 	int		 status;
 	int		 level;
+	unsigned	 omit;		/* AUDIT_OMIT_* stages not recorded */
+	const char	*audit_rule;	/* audit rule that decided, or NULL */
 	int		 truncated;
 	int		 streamed;	/* response record written at the head */
 	int		 capture_tail;	/* keep the last bytes, not the first */

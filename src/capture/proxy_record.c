@@ -13,6 +13,7 @@
 #include "capture/proxy_int.h"
 #include "capture/query.h"
 #include "capture/recent.h"
+#include "policy/auditpolicy.h"
 #include "event/alert.h"
 #include "event/extract.h"
 #include "event/redact.h"
@@ -249,6 +250,10 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 	if (k->level == LEVEL_NONE && !(k->rm.flags & ROUTE_MUTATING) &&
 	    strcmp(outcome, "failure") != 0)
 		return 0;
+	/* So do omitted stages (audit.rules; never a mutating request). */
+	if ((k->omit & audit_stage_bit(stage)) != 0 &&
+	    strcmp(outcome, "failure") != 0)
+		return 0;
 	memset(&e, 0, sizeof(e));
 	e.kind = "api";
 	e.stage = stage;
@@ -257,6 +262,7 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 	e.outcome = outcome;
 	e.actor_json = c->actor;
 	e.actor_len = c->actor_len;
+	e.audit_rule = k->audit_rule;
 	e.has_request = 1;
 	memcpy(e.req.id, k->req_id, sizeof(e.req.id));
 	e.req.method = k->method;

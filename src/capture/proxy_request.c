@@ -22,6 +22,7 @@
 #include "capture/query.h"
 #include "journal/journal.h"
 #include "json/json.h"
+#include "policy/auditpolicy.h"
 #include "policy/policy.h"
 
 void
@@ -461,8 +462,17 @@ parse_head(struct conn *c)
 		reject(c, status, why);
 		return 1;
 	}
-	k->level = (k->rm.flags & ROUTE_MUTATING) ? px->cfg.level_write :
-	    px->cfg.level_read;
+	{
+		struct audit_decision d;
+
+		audit_level_for(px->cfg.audit_rules, px->cfg.level_write,
+		    px->cfg.level_read, k->rm.action,
+		    (k->rm.flags & ROUTE_MUTATING) != 0, c->actor, c->actor_len,
+		    &d);
+		k->level = d.level;
+		k->omit = d.omit;
+		k->audit_rule = d.rule;
+	}
 	k->req_remaining = k->rqf.chunked ? 0 : k->rqf.length;
 	k->req_bytes = k->rqf.chunked ? -1 : k->rqf.length;
 	want = body_wanted(c, &h);

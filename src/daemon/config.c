@@ -427,6 +427,7 @@ config_free(struct config *cfg)
 	free(cfg->authz_socket);
 	free(cfg->authz_secret_file);
 	policy_free(&cfg->policy);
+	audit_rules_free(&cfg->audit_rules);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -474,6 +475,10 @@ walk_value(struct yctx *y, const char *key, yaml_event_t *ev)
 		return walk_mapping(y, key);
 	case YAML_SEQUENCE_START_EVENT: {
 		const struct ckey *k = find_key(key);
+
+		if (strcmp(key, "audit.rules") == 0)
+			return audit_rules_yaml(&y->p, y->file,
+			    &y->cfg->audit_rules, y->err);
 
 		if (k == NULL)
 			return config_set(y->cfg, key, "", origin, y->err);
@@ -651,6 +656,7 @@ config_to_proxy(const struct config *cfg, struct proxy_config *pc, char *err)
 	pc->on_failure_block = cfg->on_failure_block;
 	pc->level_write = cfg->level_write;
 	pc->level_read = cfg->level_read;
+	pc->audit_rules = &cfg->audit_rules;
 	/* The plugin enforces for every listener; the proxy only when there
 	 * is no plugin here (calls on other sockets then go unjudged). */
 	pc->policy = cfg->authz_socket == NULL ? &cfg->policy : NULL;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "capture/proxy.h"
+#include "policy/auditpolicy.h"
 #include "policy/policy.h"
 
 #define CONFIG_MAX_LISTEN 8
@@ -41,6 +42,7 @@ struct config {
 	int64_t		 max_connections;
 	int		 level_write;
 	int		 level_read;
+	struct audit_rules audit_rules;		/* audit.rules: first match wins */
 	char		*redact_key_file;
 	char		*host_name;
 	int		 events_enabled;		/* record GET /events (capture/events.h) */

@@ -420,6 +420,7 @@ start_authz(const struct config *cfg, struct loop *loop, struct journal *j,
 	ac.body_cap = cfg->authz_body_limit;
 	ac.level_write = cfg->level_write;
 	ac.level_read = cfg->level_read;
+	ac.audit_rules = &cfg->audit_rules;
 	if ((rc = authz_start(out, loop, j, &ac, err)) != DA_OK)
 		return rc;
 	if (outage->found) {

@@ -534,3 +534,11 @@ actions_entry(size_t i, const char **method, const char **tmpl,
 	*tmpl = r != NULL ? r->rt_tmpl : NULL;
 	*action = r != NULL ? r->rt_action : NULL;
 }
+
+unsigned
+actions_entry_flags(size_t i)
+{
+	const struct route *r = actions__row(i);
+
+	return r != NULL ? r->rt_flags : 0;
+}

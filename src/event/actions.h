@@ -70,4 +70,7 @@ size_t	actions_count(void);
 void	actions_entry(size_t i, const char **method, const char **tmpl,
 	    const char **action);
 
+/* The i-th route's ROUTE_* flags (0 past the end). */
+unsigned actions_entry_flags(size_t i);
+
 #endif

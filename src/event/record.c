@@ -179,5 +179,7 @@ evt_render(struct evt *e, struct buf *out)
 		jw_raw(&w, "alert", e->alert_json, e->alert_len);
 	if (e->detail_json)
 		jw_raw(&w, "detail", e->detail_json, e->detail_len);
+	if (e->audit_rule)
+		jw_str(&w, "audit_rule", e->audit_rule);
 	return w.err;
 }

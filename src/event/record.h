@@ -79,6 +79,7 @@ struct evt {
 	size_t		 detail_len;
 	const char	*alert_json;	/* alert records: the "alert" object, or NULL */
 	size_t		 alert_len;
+	const char	*audit_rule;	/* audit.rules rule that set the level, or NULL */
 };
 
 /* Host facts stamped on every record; set once at start.  The daemon id
