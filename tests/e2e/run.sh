@@ -28,6 +28,7 @@ TEST_FILES=(
     test-connection.sh test-hostile.sh test-search.sh test-verify.sh test-lifecycle.sh
     test-diskfull.sh test-journal-ops.sh test-events.sh test-seal.sh test-decode.sh
     test-differential.sh test-authz.sh test-uncertain.sh test-install.sh
+    test-auditpolicy.sh
 )
 
 if [ "$(id -u)" -ne 0 ]; then
