@@ -76,6 +76,7 @@ struct call {
 	int		 truncated;
 	int		 streamed;	/* response record written at the head */
 	int		 capture_tail;	/* keep the last bytes, not the first */
+	int		 capture_cut;	/* the reply was longer than the capture */
 	int		 recorded;	/* request record written */
 	int		 strip_expect;	/* we answered 100-continue ourselves */
 	int		 body_invalid;	/* a JSON body we could not parse */

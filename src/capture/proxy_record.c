@@ -234,6 +234,30 @@ alert_uncertain(struct conn *c)
 		px->st.records_dropped++;
 }
 
+/* request_response: a whole JSON reply of a successful, unstreamed call
+ * (up to PX_CAPTURE_MAX bytes), redacted like request bodies. */
+static void
+response_body(struct call *k, const char *stage, struct buf *out,
+    struct evt *e)
+{
+	struct json *root;
+	struct jw w;
+
+	if (k->level != LEVEL_REQUEST_RESPONSE || strcmp(stage, "response") ||
+	    k->status >= 400 || k->streamed || k->capture_tail ||
+	    k->capture_cut || k->capture.len == 0)
+		return;
+	if ((root = json_parse(k->capture.data, k->capture.len, NULL)) == NULL)
+		return;
+	jw_init(&w, out);
+	redact_json(k->rm.action, root, &w, NULL);
+	json_free(root);
+	if (w.err == 0 && out->len > 0) {
+		e->resp.body_json = out->data;
+		e->resp.body_len = out->len;
+	}
+}
+
 int
 px_emit(struct conn *c, const char *stage, const char *outcome,
     int with_response, const char *error, size_t error_len,
@@ -243,6 +267,7 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 	struct call *k = &c->call;
 	int64_t now = clock_mono_ns();
 	int request_stage = strcmp(stage, "request") == 0;
+	struct buf rbody;
 	struct evt e;
 	int rc;
 
@@ -255,6 +280,7 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 	    strcmp(outcome, "failure") != 0)
 		return 0;
 	memset(&e, 0, sizeof(e));
+	buf_init(&rbody, BUF_UNLIMITED);
 	e.kind = "api";
 	e.stage = stage;
 	e.source = "proxy";
@@ -304,6 +330,7 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 		e.resp.duration_us = k->t0 ? (now - k->t0) / 1000 : 0;
 		e.resp.error = error;
 		e.resp.error_len = error_len;
+		response_body(k, stage, &rbody, &e);
 	}
 	if (session_end != NULL && strcmp(stage, "session") == 0) {
 		e.has_session = 1;
@@ -324,7 +351,9 @@ px_emit(struct conn *c, const char *stage, const char *outcome,
 	buf_reset(&px->scratch);
 	/* Only a write-ahead record makes the writer hurry; the rest ride
 	 * along in the next group commit. */
-	if (evt_render(&e, &px->scratch) != 0 ||
+	rc = evt_render(&e, &px->scratch);
+	buf_free(&rbody);
+	if (rc != 0 ||
 	    (rc = (request_stage && (k->rm.flags & ROUTE_MUTATING) ?
 	    jrn_submit : jrn_submit_lazy)(px->j, px->scratch.data,
 	    px->scratch.len, ticket)) != 0) {

@@ -35,6 +35,8 @@ capture(struct conn *c, const char *p, size_t n)
 		buf_append(&k->capture, p, n);
 		return;
 	}
+	if (k->capture.len + n > PX_CAPTURE_MAX)
+		k->capture_cut = 1;
 	if (k->capture.len < PX_CAPTURE_MAX) {
 		size_t room = PX_CAPTURE_MAX - k->capture.len;
 		buf_append(&k->capture, p, n < room ? n : room);
@@ -245,6 +247,9 @@ static int
 wants_capture(const struct call *k)
 {
 	if (k->status >= 400 || k->capture_tail)
+		return 1;
+	/* request_response: the reply itself, up to PX_CAPTURE_MAX */
+	if (k->level == LEVEL_REQUEST_RESPONSE && !k->streamed)
 		return 1;
 	/* create calls answer with the new object's id */
 	return strstr(k->rm.action, "create") != NULL;

@@ -151,6 +151,8 @@ evt_render(struct evt *e, struct buf *out)
 			    e->resp.error_len);
 		else
 			jw_null(&w, "error");
+		if (e->resp.body_json)
+			jw_raw(&w, "body", e->resp.body_json, e->resp.body_len);
 		jw_obj_end(&w);
 	}
 	if (e->has_session) {

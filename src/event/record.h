@@ -56,6 +56,8 @@ struct evt {
 		int64_t		 duration_us;
 		const char	*error;		/* daemon's or dockaudit's message */
 		size_t		 error_len;
+		const char	*body_json;	/* redacted reply (request_response) or NULL */
+		size_t		 body_len;
 	} resp;
 
 	int		 has_session;

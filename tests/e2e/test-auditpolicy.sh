@@ -101,6 +101,11 @@ test_auditpolicy_omit_response_and_rule_named() {
     # the info call's response record comes after the list's would have
     check "docker info: response record (full-info) written" poll_rec "$AP_J" \
         ".stage==\"response\" and .action==\"system.info\" and .audit_rule==\"full-info\" and .seq > $MARK"
+    r=$(poll_rec "$AP_J" ".stage==\"response\" and .action==\"system.info\" and .seq > $MARK")
+    jq_check "docker info at request_response: the reply body is in the record" "$r" \
+        '(.response.body|type)=="object" and (.response.body.ID|type)=="string"'
+    r=$(poll_rec "$AP_J" ".stage==\"response\" and .action==\"system.ping\" and .actor.comm==\"docker\" and .seq > $MARK")
+    jq_check "docker's /_ping at metadata: no reply body" "$r" '.response.body==null and .audit_rule==null'
     n=$(ap_match ".request.id==\"$id\" and .stage==\"response\"" | wc -l)
     check_eq "docker ps: no response record (omit_stages: [response])" 0 "$n"
     # a mutating call is recorded whatever the rules (no rule here names it)
