@@ -460,6 +460,10 @@ walk_value(struct yctx *y, const char *key, yaml_event_t *ev)
 
 	snprintf(origin, sizeof(origin), "%s line %zu", y->file,
 	    ev->start_mark.line + 1);
+	if (strcmp(key, "audit.rules") == 0 && ev->type != YAML_SEQUENCE_START_EVENT)
+		return da_seterr(y->err, DA_E_INVAL, "%s: audit.rules: expected "
+		    "a list of rules (e.g. '- {actions: system.ping, level: none}')",
+		    origin);
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		return config_set(y->cfg, key, (const char *)ev->data.scalar.value,

@@ -93,6 +93,10 @@ TEST(parse_errors_name_file_line_and_fix)
 {
 	expect_error("audit:\n  rules:\n    - actions: system.ping\n",
 	    "line 3: audit rule 1 has no level (give level: none, metadata");
+	expect_error("audit:\n  level: request\n  rules: none\n",
+	    "line 3: audit.rules: expected a list of rules");
+	expect_error("audit:\n  rules: {level: none}\n",
+	    "line 2: audit.rules: expected a list of rules");
 	expect_error("audit:\n  rules:\n    - level: loud\n",
 	    "line 3: audit rule level: unknown level 'loud' (expected none, "
 	    "metadata, request or request_response)");
