@@ -734,6 +734,9 @@ config_diff(const struct config *a, const struct config *b,
 		if (differs)
 			fn(k->key, arg);
 	}
+	/* read at start only: a change is a restart */
+	if (!audit_rules_equal(&a->audit_rules, &b->audit_rules))
+		fn("audit.rules", arg);
 }
 
 void

@@ -66,6 +66,36 @@ audit_rules_free(struct audit_rules *r)
 }
 
 static int
+strs_equal(const struct audit_strs *a, const struct audit_strs *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+int
+audit_rules_equal(const struct audit_rules *a, const struct audit_rules *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct audit_rule *x = &a->v[i], *y = &b->v[i];
+
+		if (strcmp(x->name, y->name) != 0 || x->level != y->level ||
+		    x->omit != y->omit || !strs_equal(&x->actions, &y->actions) ||
+		    !strs_equal(&x->users, &y->users) ||
+		    !strs_equal(&x->groups, &y->groups) ||
+		    !strs_equal(&x->containers, &y->containers) ||
+		    !strs_equal(&x->programs, &y->programs))
+			return 0;
+	}
+	return 1;
+}
+
+static int
 strs_add(struct audit_strs *s, const char *v)
 {
 	char **nv = realloc(s->v, (s->n + 1) * sizeof(*nv));

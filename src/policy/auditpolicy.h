@@ -55,6 +55,10 @@ struct audit_decision {
 
 void	audit_rules_free(struct audit_rules *r);
 
+/* 1 when a and b hold the same rules in the same order. */
+int	audit_rules_equal(const struct audit_rules *a,
+	    const struct audit_rules *b);
+
 /* Parse the sequence value of `audit.rules:` from a libyaml parser
  * positioned just after its SEQUENCE_START event, appending to r.  Refuses
  * (err: "FILE line N: ...") a rule that could drop a mutating call. */

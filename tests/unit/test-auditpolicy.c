@@ -275,3 +275,29 @@ TEST(stage_bits)
 	ASSERT_EQ(audit_stage_bit("session"), AUDIT_OMIT_SESSION);
 	ASSERT_EQ(audit_stage_bit("decision"), 0);
 }
+
+static void
+note_key(const char *key, void *arg)
+{
+	if (strcmp(key, "audit.rules") == 0)
+		(*(int *)arg)++;
+}
+
+TEST(reload_diff_names_audit_rules)
+{
+	struct config a, b;
+	char err[DA_ERRLEN] = "";
+	int n = 0;
+
+	ASSERT_EQ(load(&a, rules, err), DA_OK);
+	ASSERT_EQ(load(&b, rules, err), DA_OK);
+	config_diff(&a, &b, note_key, &n);
+	ASSERT_EQ(n, 0);
+	config_free(&b);
+	ASSERT_EQ(load(&b, "audit:\n  rules:\n    - {actions: system.ping, level: none}\n",
+	    err), DA_OK);
+	config_diff(&a, &b, note_key, &n);
+	ASSERT_EQ(n, 1);
+	config_free(&a);
+	config_free(&b);
+}
