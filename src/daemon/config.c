@@ -745,4 +745,15 @@ config_print_schema(void)
 	for (size_t i = 0; i < NKEYS; i++)
 		printf("  %-28s %s (default: %s)\n", schema[i].key, schema[i].desc,
 		    schema[i].def ? schema[i].def : "unset");
+	/* the two lists of rules, which are not single keys */
+	printf("  %-28s %s\n", "audit.rules",
+	    "ordered rules (first match wins) choosing the level per call: "
+	    "actions, users, groups, containers, programs -> level none|"
+	    "metadata|request|request_response, omit_stages; mutating calls "
+	    "keep at least metadata (default: none: audit.level and "
+	    "audit.read_level)");
+	printf("  %-28s %s\n", "policy",
+	    "mode observe|enforce, deny rules (privileged, bind_source, "
+	    "cap_add, devices, *_mode, seccomp/apparmor unconfined), "
+	    "allow_users: docs/authz.md (default: none)");
 }
