@@ -22,7 +22,9 @@ _jo_instance() {
 
 _jo_start() { # prints the pid; returns 1 when it does not answer
     local pid
-    pid=$(da_launch "$JOJ" "$JOSOCK" "$JOLOG" --config "$JOCFG")
+    # no daemon events: the sizes below (segments, retention keeping about the last crash
+    # round) were chosen for the calls' records alone
+    pid=$(da_launch "$JOJ" "$JOSOCK" "$JOLOG" --config "$JOCFG" --no-events)
     wait_ping "$JOSOCK" "$pid" 30 || { echo "$pid"; return 1; }
     echo "$pid"
 }
