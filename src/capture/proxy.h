@@ -13,18 +13,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "policy/auditpolicy.h"
+
 struct loop;
 struct journal;
 struct proxy;
 struct policy;
 struct audit_rules;
-
-enum audit_level {
-	LEVEL_NONE,		/* no record (reads only; never for mutating calls) */
-	LEVEL_METADATA,		/* who, what, object, security fields, outcome */
-	LEVEL_REQUEST,		/* + the redacted request body */
-	LEVEL_REQUEST_RESPONSE	/* + the daemon's error/response text for small JSON replies */
-};
 
 struct proxy_config {
 	const char	*listen[8];	/* unix socket paths */

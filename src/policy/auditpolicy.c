@@ -9,44 +9,13 @@
 #include <yaml.h>
 
 #include "base/err.h"
-#include "capture/proxy.h"
 #include "event/actions.h"
 #include "json/json.h"
 #include "policy/auditpolicy.h"
-
-struct actx {
-	yaml_parser_t	*p;
-	const char	*file;
-	char		*err;
-};
+#include "policy/yaml_int.h"
 
 static const char fields[] = "name, actions, users, groups, containers, "
     "programs, level, omit_stages";
-
-static int
-next(struct actx *c, yaml_event_t *ev)
-{
-	if (!yaml_parser_parse(c->p, ev))
-		return da_seterr(c->err, DA_E_PARSE, "%s line %zu: %s", c->file,
-		    c->p->problem_mark.line + 1,
-		    c->p->problem ? c->p->problem : "YAML syntax error");
-	return DA_OK;
-}
-
-static size_t
-line_of(const yaml_event_t *ev)
-{
-	return ev->start_mark.line + 1;
-}
-
-static void
-strs_free(struct audit_strs *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
 
 void
 audit_rules_free(struct audit_rules *r)
@@ -55,18 +24,18 @@ audit_rules_free(struct audit_rules *r)
 		struct audit_rule *a = &r->v[i];
 
 		free(a->name);
-		strs_free(&a->actions);
-		strs_free(&a->users);
-		strs_free(&a->groups);
-		strs_free(&a->containers);
-		strs_free(&a->programs);
+		policy_strs_free(&a->actions);
+		policy_strs_free(&a->users);
+		policy_strs_free(&a->groups);
+		policy_strs_free(&a->containers);
+		policy_strs_free(&a->programs);
 	}
 	free(r->v);
 	memset(r, 0, sizeof(*r));
 }
 
 static int
-strs_equal(const struct audit_strs *a, const struct audit_strs *b)
+strs_equal(const struct policy_strs *a, const struct policy_strs *b)
 {
 	if (a->n != b->n)
 		return 0;
@@ -95,20 +64,6 @@ audit_rules_equal(const struct audit_rules *a, const struct audit_rules *b)
 	return 1;
 }
 
-static int
-strs_add(struct audit_strs *s, const char *v)
-{
-	char **nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
-
-	if (nv == NULL)
-		return DA_E_NOMEM;
-	s->v = nv;
-	if ((s->v[s->n] = strdup(v)) == NULL)
-		return DA_E_NOMEM;
-	s->n++;
-	return DA_OK;
-}
-
 unsigned
 audit_stage_bit(const char *stage)
 {
@@ -135,8 +90,8 @@ parse_level(const char *s)
 
 /* One entry of a list field: checked, then added (or OR'ed into omit). */
 static int
-add_entry(struct actx *c, struct audit_rule *r, const char *field,
-    struct audit_strs *s, const char *v, size_t line)
+add_entry(struct policy_yctx *c, struct audit_rule *r, const char *field,
+    struct policy_strs *s, const char *v, size_t line)
 {
 	unsigned bit;
 
@@ -145,7 +100,7 @@ add_entry(struct actx *c, struct audit_rule *r, const char *field,
 		    "%s: empty value (remove it, or give e.g. %s)", c->file,
 		    line, field, s ? "'container.*'" : "response");
 	if (s != NULL)
-		return strs_add(s, v);
+		return policy_strs_add(s, v);
 	if ((bit = audit_stage_bit(v)) == 0)
 		return da_seterr(c->err, DA_E_INVAL, "%s line %zu: audit rule "
 		    "omit_stages: unknown stage '%s' (expected request, response "
@@ -156,22 +111,22 @@ add_entry(struct actx *c, struct audit_rule *r, const char *field,
 
 /* A scalar or a sequence of scalars; s NULL: omit_stages. */
 static int
-read_list(struct actx *c, struct audit_rule *r, const char *field,
-    yaml_event_t *ev, struct audit_strs *s)
+read_list(struct policy_yctx *c, struct audit_rule *r, const char *field,
+    yaml_event_t *ev, struct policy_strs *s)
 {
 	int rc;
 
 	if (ev->type == YAML_SCALAR_EVENT)
 		return add_entry(c, r, field, s,
-		    (const char *)ev->data.scalar.value, line_of(ev));
+		    (const char *)ev->data.scalar.value, policy_yaml_line(ev));
 	if (ev->type != YAML_SEQUENCE_START_EVENT)
 		return da_seterr(c->err, DA_E_INVAL, "%s line %zu: audit rule "
 		    "%s: expected a value or a list of values", c->file,
-		    line_of(ev), field);
+		    policy_yaml_line(ev), field);
 	for (;;) {
 		yaml_event_t it;
 
-		if ((rc = next(c, &it)) != DA_OK)
+		if ((rc = policy_yaml_next(c, &it)) != DA_OK)
 			return rc;
 		if (it.type == YAML_SEQUENCE_END_EVENT) {
 			yaml_event_delete(&it);
@@ -180,10 +135,10 @@ read_list(struct actx *c, struct audit_rule *r, const char *field,
 		if (it.type != YAML_SCALAR_EVENT)
 			rc = da_seterr(c->err, DA_E_INVAL, "%s line %zu: audit "
 			    "rule %s: list entries must be plain values", c->file,
-			    line_of(&it), field);
+			    policy_yaml_line(&it), field);
 		else
 			rc = add_entry(c, r, field, s,
-			    (const char *)it.data.scalar.value, line_of(&it));
+			    (const char *)it.data.scalar.value, policy_yaml_line(&it));
 		yaml_event_delete(&it);
 		if (rc != DA_OK)
 			return rc;
@@ -191,10 +146,10 @@ read_list(struct actx *c, struct audit_rule *r, const char *field,
 }
 
 static int
-rule_field(struct actx *c, struct audit_rule *r, const char *k,
+rule_field(struct policy_yctx *c, struct audit_rule *r, const char *k,
     yaml_event_t *v)
 {
-	struct { const char *name; struct audit_strs *s; } lists[] = {
+	struct { const char *name; struct policy_strs *s; } lists[] = {
 		{ "actions", &r->actions }, { "users", &r->users },
 		{ "groups", &r->groups }, { "containers", &r->containers },
 		{ "programs", &r->programs },
@@ -206,13 +161,13 @@ rule_field(struct actx *c, struct audit_rule *r, const char *k,
 		if (v->type != YAML_SCALAR_EVENT || *s == '\0')
 			return da_seterr(c->err, DA_E_INVAL, "%s line %zu: audit "
 			    "rule %s: expected a plain value", c->file,
-			    line_of(v), k);
+			    policy_yaml_line(v), k);
 		if (k[0] == 'l') {
 			if ((r->level = parse_level(s)) < 0)
 				return da_seterr(c->err, DA_E_INVAL, "%s line "
 				    "%zu: audit rule level: unknown level '%s' "
 				    "(expected none, metadata, request or "
-				    "request_response)", c->file, line_of(v), s);
+				    "request_response)", c->file, policy_yaml_line(v), s);
 			return DA_OK;
 		}
 		free(r->name);
@@ -224,11 +179,11 @@ rule_field(struct actx *c, struct audit_rule *r, const char *k,
 		if (strcmp(k, lists[i].name) == 0)
 			return read_list(c, r, k, v, lists[i].s);
 	return da_seterr(c->err, DA_E_INVAL, "%s line %zu: unknown audit rule "
-	    "field '%s' (expected %s)", c->file, line_of(v), k, fields);
+	    "field '%s' (expected %s)", c->file, policy_yaml_line(v), k, fields);
 }
 
 static int
-glob_any(const struct audit_strs *s, const char *v)
+glob_any(const struct policy_strs *s, const char *v)
 {
 	if (v == NULL)
 		return 0;
@@ -264,7 +219,7 @@ mutating_victim(const struct audit_rule *r, const char **glob)
 }
 
 static int
-check_rule(struct actx *c, struct audit_rule *r, size_t index)
+check_rule(struct policy_yctx *c, struct audit_rule *r, size_t index)
 {
 	const char *victim, *glob = NULL;
 	char what[512];
@@ -290,7 +245,7 @@ check_rule(struct actx *c, struct audit_rule *r, size_t index)
 }
 
 static int
-read_rule(struct actx *c, struct audit_rules *rs, yaml_event_t *start)
+read_rule(struct policy_yctx *c, struct audit_rules *rs, yaml_event_t *start)
 {
 	struct audit_rule *nv, *r;
 	int rc;
@@ -298,19 +253,19 @@ read_rule(struct actx *c, struct audit_rules *rs, yaml_event_t *start)
 	if (start->type != YAML_MAPPING_START_EVENT)
 		return da_seterr(c->err, DA_E_INVAL, "%s line %zu: audit.rules: "
 		    "each rule is a mapping (e.g. '- name: quiet-ping')",
-		    c->file, line_of(start));
+		    c->file, policy_yaml_line(start));
 	if ((nv = realloc(rs->v, (rs->n + 1) * sizeof(*nv))) == NULL)
 		return DA_E_NOMEM;
 	rs->v = nv;
 	r = &rs->v[rs->n++];
 	memset(r, 0, sizeof(*r));
-	r->line = (int)line_of(start);
+	r->line = (int)policy_yaml_line(start);
 	r->level = -1;
 	for (;;) {
 		yaml_event_t kev, vev;
 		char key[128];
 
-		if ((rc = next(c, &kev)) != DA_OK)
+		if ((rc = policy_yaml_next(c, &kev)) != DA_OK)
 			return rc;
 		if (kev.type == YAML_MAPPING_END_EVENT) {
 			yaml_event_delete(&kev);
@@ -319,13 +274,13 @@ read_rule(struct actx *c, struct audit_rules *rs, yaml_event_t *start)
 		if (kev.type != YAML_SCALAR_EVENT) {
 			rc = da_seterr(c->err, DA_E_INVAL, "%s line %zu: audit "
 			    "rule keys must be plain words", c->file,
-			    line_of(&kev));
+			    policy_yaml_line(&kev));
 			yaml_event_delete(&kev);
 			return rc;
 		}
 		snprintf(key, sizeof(key), "%s", kev.data.scalar.value);
 		yaml_event_delete(&kev);
-		if ((rc = next(c, &vev)) != DA_OK)
+		if ((rc = policy_yaml_next(c, &vev)) != DA_OK)
 			return rc;
 		rc = rule_field(c, r, key, &vev);
 		yaml_event_delete(&vev);
@@ -354,13 +309,13 @@ int
 audit_rules_yaml(struct yaml_parser_s *parser, const char *file,
     struct audit_rules *r, char *err)
 {
-	struct actx c = { .p = parser, .file = file, .err = err };
+	struct policy_yctx c = { .p = parser, .file = file, .err = err };
 	int rc;
 
 	for (;;) {
 		yaml_event_t it;
 
-		if ((rc = next(&c, &it)) != DA_OK)
+		if ((rc = policy_yaml_next(&c, &it)) != DA_OK)
 			return rc;
 		if (it.type == YAML_SEQUENCE_END_EVENT) {
 			yaml_event_delete(&it);
@@ -399,7 +354,7 @@ who_from(const struct json *a, struct who *w)
 }
 
 static int
-container_any(const struct audit_strs *s, const char *id)
+container_any(const struct policy_strs *s, const char *id)
 {
 	if (id == NULL)
 		return 0;
@@ -411,7 +366,7 @@ container_any(const struct audit_strs *s, const char *id)
 }
 
 static int
-program_any(const struct audit_strs *s, const struct who *w)
+program_any(const struct policy_strs *s, const struct who *w)
 {
 	for (size_t i = 0; i < s->n; i++) {
 		const char *v = strchr(s->v[i], '/') ? w->exe : w->comm;

@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include "policy/policy.h"
+
 struct yaml_parser_s;
 
 /* Stages a rule may omit (bit mask). */
@@ -25,19 +27,22 @@ struct yaml_parser_s;
 #define AUDIT_OMIT_RESPONSE	0x02
 #define AUDIT_OMIT_SESSION	0x04
 
-struct audit_strs {
-	char		**v;
-	size_t		 n;
+/* How much of a call is recorded (audit.level, audit.read_level, rules). */
+enum audit_level {
+	LEVEL_NONE,		/* no record (reads only; never for mutating calls) */
+	LEVEL_METADATA,		/* who, what, object, security fields, outcome */
+	LEVEL_REQUEST,		/* + the redacted request body */
+	LEVEL_REQUEST_RESPONSE	/* + the daemon's error/response text for small JSON replies */
 };
 
 struct audit_rule {
 	char		*name;		/* "audit-rule-<n>" when not given */
 	int		 line;
-	struct audit_strs actions;	/* globs on the action */
-	struct audit_strs users;	/* user, login_user or uid */
-	struct audit_strs groups;	/* primary group name or gid */
-	struct audit_strs containers;	/* caller's container: id prefix or glob */
-	struct audit_strs programs;	/* glob on comm, or on exe if it has '/' */
+	struct policy_strs actions;	/* globs on the action */
+	struct policy_strs users;	/* user, login_user or uid */
+	struct policy_strs groups;	/* primary group name or gid */
+	struct policy_strs containers;	/* caller's container: id prefix or glob */
+	struct policy_strs programs;	/* glob on comm, or on exe if it has '/' */
 	int		 level;		/* enum audit_level */
 	unsigned	 omit;		/* AUDIT_OMIT_* */
 };

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/err.h"
 #include "policy/policy.h"
+#include "policy/yaml_int.h"
 
 void
 policy_init(struct policy *p)
@@ -14,14 +16,28 @@ policy_init(struct policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void
-strs_free(struct policy_strs *s)
+void
+policy_strs_free(struct policy_strs *s)
 {
 	for (size_t i = 0; i < s->n; i++)
 		free(s->v[i]);
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
+}
+
+int
+policy_strs_add(struct policy_strs *s, const char *v)
+{
+	char **nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return DA_E_NOMEM;
+	s->v = nv;
+	if ((s->v[s->n] = strdup(v)) == NULL)
+		return DA_E_NOMEM;
+	s->n++;
+	return DA_OK;
 }
 
 void
@@ -32,18 +48,18 @@ policy_free(struct policy *p)
 
 		free(r->name);
 		free(r->message);
-		strs_free(&r->actions);
-		strs_free(&r->bind_source);
-		strs_free(&r->cap_add);
-		strs_free(&r->devices);
-		strs_free(&r->pid_mode);
-		strs_free(&r->network_mode);
-		strs_free(&r->ipc_mode);
-		strs_free(&r->userns_mode);
-		strs_free(&r->uts_mode);
+		policy_strs_free(&r->actions);
+		policy_strs_free(&r->bind_source);
+		policy_strs_free(&r->cap_add);
+		policy_strs_free(&r->devices);
+		policy_strs_free(&r->pid_mode);
+		policy_strs_free(&r->network_mode);
+		policy_strs_free(&r->ipc_mode);
+		policy_strs_free(&r->userns_mode);
+		policy_strs_free(&r->uts_mode);
 	}
 	free(p->rules);
-	strs_free(&p->allow_users);
+	policy_strs_free(&p->allow_users);
 	memset(p, 0, sizeof(*p));
 }
 

@@ -10,15 +10,10 @@
 
 #include "base/err.h"
 #include "policy/policy.h"
+#include "policy/yaml_int.h"
 
-struct pctx {
-	yaml_parser_t	*p;
-	const char	*file;
-	char		*err;
-};
-
-static int
-next(struct pctx *c, yaml_event_t *ev)
+int
+policy_yaml_next(struct policy_yctx *c, yaml_event_t *ev)
 {
 	if (!yaml_parser_parse(c->p, ev))
 		return da_seterr(c->err, DA_E_PARSE, "%s line %zu: %s", c->file,
@@ -27,32 +22,12 @@ next(struct pctx *c, yaml_event_t *ev)
 	return DA_OK;
 }
 
-static size_t
-line_of(const yaml_event_t *ev)
-{
-	return ev->start_mark.line + 1;
-}
-
-static int
-strs_add(struct policy_strs *s, const char *v)
-{
-	char **nv = realloc(s->v, (s->n + 1) * sizeof(*nv));
-
-	if (nv == NULL)
-		return DA_E_NOMEM;
-	s->v = nv;
-	if ((s->v[s->n] = strdup(v)) == NULL)
-		return DA_E_NOMEM;
-	s->n++;
-	return DA_OK;
-}
-
 /* Normalise one entry of a list field; err on a bad value. */
-typedef int (*entry_fn)(struct pctx *, const char *field, const char *v,
+typedef int (*entry_fn)(struct policy_yctx *, const char *field, const char *v,
     size_t line, char *out, size_t outlen);
 
 static int
-entry_plain(struct pctx *c, const char *field, const char *v, size_t line,
+entry_plain(struct policy_yctx *c, const char *field, const char *v, size_t line,
     char *out, size_t outlen)
 {
 	if (*v == '\0')
@@ -63,7 +38,7 @@ entry_plain(struct pctx *c, const char *field, const char *v, size_t line,
 }
 
 static int
-entry_path(struct pctx *c, const char *field, const char *v, size_t line,
+entry_path(struct policy_yctx *c, const char *field, const char *v, size_t line,
     char *out, size_t outlen)
 {
 	if (v[0] != '/')
@@ -78,7 +53,7 @@ entry_path(struct pctx *c, const char *field, const char *v, size_t line,
 }
 
 static int
-entry_cap(struct pctx *c, const char *field, const char *v, size_t line,
+entry_cap(struct policy_yctx *c, const char *field, const char *v, size_t line,
     char *out, size_t outlen)
 {
 	size_t o = 0;
@@ -101,7 +76,7 @@ entry_cap(struct pctx *c, const char *field, const char *v, size_t line,
 
 /* A scalar or a sequence of scalars into s. */
 static int
-read_list(struct pctx *c, const char *field, yaml_event_t *ev,
+read_list(struct policy_yctx *c, const char *field, yaml_event_t *ev,
     struct policy_strs *s, entry_fn fn)
 {
 	char norm[4096];
@@ -109,18 +84,18 @@ read_list(struct pctx *c, const char *field, yaml_event_t *ev,
 
 	if (ev->type == YAML_SCALAR_EVENT) {
 		if ((rc = fn(c, field, (const char *)ev->data.scalar.value,
-		    line_of(ev), norm, sizeof(norm))) != DA_OK)
+		    policy_yaml_line(ev), norm, sizeof(norm))) != DA_OK)
 			return rc;
-		return strs_add(s, norm);
+		return policy_strs_add(s, norm);
 	}
 	if (ev->type != YAML_SEQUENCE_START_EVENT)
 		return da_seterr(c->err, DA_E_INVAL, "%s line %zu: policy %s: "
 		    "expected a value or a list of values", c->file,
-		    line_of(ev), field);
+		    policy_yaml_line(ev), field);
 	for (;;) {
 		yaml_event_t it;
 
-		if ((rc = next(c, &it)) != DA_OK)
+		if ((rc = policy_yaml_next(c, &it)) != DA_OK)
 			return rc;
 		if (it.type == YAML_SEQUENCE_END_EVENT) {
 			yaml_event_delete(&it);
@@ -129,20 +104,20 @@ read_list(struct pctx *c, const char *field, yaml_event_t *ev,
 		if (it.type != YAML_SCALAR_EVENT) {
 			rc = da_seterr(c->err, DA_E_INVAL, "%s line %zu: policy "
 			    "%s: list entries must be plain values", c->file,
-			    line_of(&it), field);
+			    policy_yaml_line(&it), field);
 			yaml_event_delete(&it);
 			return rc;
 		}
 		rc = fn(c, field, (const char *)it.data.scalar.value,
-		    line_of(&it), norm, sizeof(norm));
+		    policy_yaml_line(&it), norm, sizeof(norm));
 		yaml_event_delete(&it);
-		if (rc != DA_OK || (rc = strs_add(s, norm)) != DA_OK)
+		if (rc != DA_OK || (rc = policy_strs_add(s, norm)) != DA_OK)
 			return rc;
 	}
 }
 
 static int
-read_true(struct pctx *c, const char *field, yaml_event_t *ev, int *out)
+read_true(struct policy_yctx *c, const char *field, yaml_event_t *ev, int *out)
 {
 	const char *v = (const char *)ev->data.scalar.value;
 
@@ -150,18 +125,18 @@ read_true(struct pctx *c, const char *field, yaml_event_t *ev, int *out)
 	    (strcasecmp(v, "true") != 0 && strcasecmp(v, "yes") != 0))
 		return da_seterr(c->err, DA_E_INVAL, "%s line %zu: policy %s: "
 		    "only 'true' is meaningful (a rule matches calls that set "
-		    "it; leave the field out otherwise)", c->file, line_of(ev),
+		    "it; leave the field out otherwise)", c->file, policy_yaml_line(ev),
 		    field);
 	*out = 1;
 	return DA_OK;
 }
 
 static int
-read_str(struct pctx *c, const char *field, yaml_event_t *ev, char **out)
+read_str(struct policy_yctx *c, const char *field, yaml_event_t *ev, char **out)
 {
 	if (ev->type != YAML_SCALAR_EVENT)
 		return da_seterr(c->err, DA_E_INVAL, "%s line %zu: policy %s: "
-		    "expected a plain value", c->file, line_of(ev), field);
+		    "expected a plain value", c->file, policy_yaml_line(ev), field);
 	free(*out);
 	if ((*out = strdup((const char *)ev->data.scalar.value)) == NULL)
 		return DA_E_NOMEM;
@@ -173,7 +148,7 @@ static const char rule_fields[] = "name, message, action, privileged, "
     "userns_mode, uts_mode, seccomp_unconfined, apparmor_unconfined";
 
 static int
-rule_field(struct pctx *c, struct policy_rule *r, const char *k,
+rule_field(struct policy_yctx *c, struct policy_rule *r, const char *k,
     yaml_event_t *v)
 {
 	struct { const char *name; struct policy_strs *s; entry_fn fn; } lists[] = {
@@ -207,11 +182,11 @@ rule_field(struct pctx *c, struct policy_rule *r, const char *k,
 			return read_list(c, k, v, lists[i].s, lists[i].fn);
 		}
 	return da_seterr(c->err, DA_E_INVAL, "%s line %zu: unknown policy "
-	    "field '%s' (expected %s)", c->file, line_of(v), k, rule_fields);
+	    "field '%s' (expected %s)", c->file, policy_yaml_line(v), k, rule_fields);
 }
 
 static int
-read_rule(struct pctx *c, struct policy *p, yaml_event_t *start)
+read_rule(struct policy_yctx *c, struct policy *p, yaml_event_t *start)
 {
 	struct policy_rule *nr, *r;
 	int rc;
@@ -219,19 +194,19 @@ read_rule(struct pctx *c, struct policy *p, yaml_event_t *start)
 	if (start->type != YAML_MAPPING_START_EVENT)
 		return da_seterr(c->err, DA_E_INVAL, "%s line %zu: policy deny: "
 		    "each rule is a mapping (e.g. '- name: no-privileged')",
-		    c->file, line_of(start));
+		    c->file, policy_yaml_line(start));
 	if ((nr = realloc(p->rules, (p->nrules + 1) * sizeof(*nr))) == NULL)
 		return DA_E_NOMEM;
 	p->rules = nr;
 	r = &p->rules[p->nrules++];
 	memset(r, 0, sizeof(*r));
-	r->line = (int)line_of(start);
+	r->line = (int)policy_yaml_line(start);
 	r->privileged = r->seccomp_unconfined = r->apparmor_unconfined = -1;
 	for (;;) {
 		yaml_event_t kev, vev;
 		char key[128];
 
-		if ((rc = next(c, &kev)) != DA_OK)
+		if ((rc = policy_yaml_next(c, &kev)) != DA_OK)
 			return rc;
 		if (kev.type == YAML_MAPPING_END_EVENT) {
 			yaml_event_delete(&kev);
@@ -244,7 +219,7 @@ read_rule(struct pctx *c, struct policy *p, yaml_event_t *start)
 		}
 		snprintf(key, sizeof(key), "%s", kev.data.scalar.value);
 		yaml_event_delete(&kev);
-		if ((rc = next(c, &vev)) != DA_OK)
+		if ((rc = policy_yaml_next(c, &vev)) != DA_OK)
 			return rc;
 		rc = rule_field(c, r, key, &vev);
 		yaml_event_delete(&vev);
@@ -271,17 +246,17 @@ read_rule(struct pctx *c, struct policy *p, yaml_event_t *start)
 }
 
 static int
-read_deny(struct pctx *c, struct policy *p, yaml_event_t *ev)
+read_deny(struct policy_yctx *c, struct policy *p, yaml_event_t *ev)
 {
 	int rc;
 
 	if (ev->type != YAML_SEQUENCE_START_EVENT)
 		return da_seterr(c->err, DA_E_INVAL, "%s line %zu: policy deny: "
-		    "expected a list of rules", c->file, line_of(ev));
+		    "expected a list of rules", c->file, policy_yaml_line(ev));
 	for (;;) {
 		yaml_event_t it;
 
-		if ((rc = next(c, &it)) != DA_OK)
+		if ((rc = policy_yaml_next(c, &it)) != DA_OK)
 			return rc;
 		if (it.type == YAML_SEQUENCE_END_EVENT) {
 			yaml_event_delete(&it);
@@ -298,7 +273,7 @@ int
 policy_yaml(struct yaml_parser_s *parser, const char *file, struct policy *p,
     char *err)
 {
-	struct pctx c = { .p = parser, .file = file, .err = err };
+	struct policy_yctx c = { .p = parser, .file = file, .err = err };
 	int rc;
 
 	p->present = 1;
@@ -306,7 +281,7 @@ policy_yaml(struct yaml_parser_s *parser, const char *file, struct policy *p,
 		yaml_event_t kev, vev;
 		char key[128];
 
-		if ((rc = next(&c, &kev)) != DA_OK)
+		if ((rc = policy_yaml_next(&c, &kev)) != DA_OK)
 			return rc;
 		if (kev.type == YAML_MAPPING_END_EVENT) {
 			yaml_event_delete(&kev);
@@ -314,13 +289,13 @@ policy_yaml(struct yaml_parser_s *parser, const char *file, struct policy *p,
 		}
 		if (kev.type != YAML_SCALAR_EVENT) {
 			rc = da_seterr(err, DA_E_INVAL, "%s line %zu: policy keys "
-			    "must be plain words", file, line_of(&kev));
+			    "must be plain words", file, policy_yaml_line(&kev));
 			yaml_event_delete(&kev);
 			return rc;
 		}
 		snprintf(key, sizeof(key), "%s", kev.data.scalar.value);
 		yaml_event_delete(&kev);
-		if ((rc = next(&c, &vev)) != DA_OK)
+		if ((rc = policy_yaml_next(&c, &vev)) != DA_OK)
 			return rc;
 		if (strcmp(key, "mode") == 0) {
 			const char *v = (const char *)vev.data.scalar.value;
@@ -333,7 +308,7 @@ policy_yaml(struct yaml_parser_s *parser, const char *file, struct policy *p,
 			else
 				rc = da_seterr(err, DA_E_INVAL, "%s line %zu: policy "
 				    "mode: expected observe or enforce", file,
-				    line_of(&vev));
+				    policy_yaml_line(&vev));
 		} else if (strcmp(key, "deny") == 0) {
 			rc = read_deny(&c, p, &vev);
 		} else if (strcmp(key, "allow_users") == 0) {
@@ -341,7 +316,7 @@ policy_yaml(struct yaml_parser_s *parser, const char *file, struct policy *p,
 		} else {
 			rc = da_seterr(err, DA_E_INVAL, "%s line %zu: unknown "
 			    "policy key '%s' (expected mode, deny, allow_users)",
-			    file, line_of(&vev), key);
+			    file, policy_yaml_line(&vev), key);
 		}
 		yaml_event_delete(&vev);
 		if (rc != DA_OK)
