@@ -609,8 +609,11 @@ redact_query_item(const char *action, const char *name, const char *value,
 	query_value(action, name, NULL, value, len, w);
 }
 
-void
-redact_write_text(struct jw *w, const char *key, const char *s, size_t n)
+/* One JSON string member built by put_body (the scrubbing variant) from
+ * s[0..n); null when s is NULL. */
+static void
+write_scrubbed(struct jw *w, const char *key, const char *s, size_t n,
+    void (*put_body)(struct rd *, const char *, size_t))
 {
 	struct rd r;
 
@@ -622,9 +625,17 @@ redact_write_text(struct jw *w, const char *key, const char *s, size_t n)
 		return;
 	r.b = w->b;
 	r.rc = 0;
-	put_string(&r, s, n);
+	put(&r, "\"", 1);
+	put_body(&r, s, n);
+	put(&r, "\"", 1);
 	if (r.rc != 0 && w->err == 0)
 		w->err = r.rc;
+}
+
+void
+redact_write_text(struct jw *w, const char *key, const char *s, size_t n)
+{
+	write_scrubbed(w, key, s, n, put_scrubbed);
 }
 
 /* ---- free text: dockerd's error messages, command-line arguments ---- */
@@ -736,19 +747,5 @@ put_message(struct rd *r, const char *s, size_t n)
 void
 redact_write_message(struct jw *w, const char *key, const char *s, size_t n)
 {
-	struct rd r;
-
-	if (s == NULL) {
-		jw_null(w, key);
-		return;
-	}
-	if (jw_value_begin(w, key) != 0)
-		return;
-	r.b = w->b;
-	r.rc = 0;
-	put(&r, "\"", 1);
-	put_message(&r, s, n);
-	put(&r, "\"", 1);
-	if (r.rc != 0 && w->err == 0)
-		w->err = r.rc;
+	write_scrubbed(w, key, s, n, put_message);
 }
